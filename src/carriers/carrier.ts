@@ -1,0 +1,150 @@
+// The one interface every carrier adapter implements (simulator, Twilio, Telnyx).
+// Adapters translate between a carrier's wire format and these shapes; they never touch the
+// database and never decide anything: services do.
+
+export type CarrierKind = 'simulator' | 'twilio' | 'telnyx';
+
+/** A webhook as it arrived, before anything trusts it. */
+export interface WebhookRequest {
+  /** The full public URL the carrier called, including the query string. */
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body exactly as received (signatures are computed over it). */
+  rawBody: string;
+  /** Seconds since the epoch, for carriers whose signatures carry a timestamp window. */
+  nowSeconds: number;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** What became of a call, as the domain model names it. */
+export type CallOutcome = 'answered' | 'missed' | 'busy' | 'failed' | 'voicemail' | 'rejected';
+
+export type CallEvent =
+  | {
+      type: 'call.incoming';
+      carrierCallId: string;
+      /** The caller ID exactly as the carrier sent it (may be a withheld-number sentinel). */
+      from: string;
+      to: string;
+      /** The business number the caller dialled, when the call was forwarded to the line. */
+      forwardedFrom?: string;
+      occurredAt: Date;
+    }
+  | {
+      type: 'call.completed';
+      carrierCallId: string;
+      from: string;
+      to: string;
+      outcome: CallOutcome;
+      startedAt: Date;
+      endedAt: Date;
+      forwardedFrom?: string;
+      voicemailUrl?: string;
+      voicemailTranscript?: string;
+    };
+
+export interface InboundMessage {
+  carrierMessageId: string;
+  from: string;
+  to: string;
+  body: string;
+  receivedAt: Date;
+}
+
+/** Carrier-side statuses, in the order a message moves through them. */
+export type CarrierMessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface StatusUpdate {
+  carrierMessageId: string;
+  status: CarrierMessageStatus;
+  errorCode?: string;
+  occurredAt: Date;
+}
+
+/** How Ringback wants an incoming call handled; each adapter renders it in its own format. */
+export type CallInstructions =
+  | {
+      action: 'dial';
+      targets: string[];
+      ringSeconds: number;
+      /** Ask the person answering to press a key, so a cell phone's voicemail never counts. */
+      screening: boolean;
+      greeting?: string;
+      /** The number shown to the people being rung. */
+      callerId: string;
+      /** Where the carrier reports the dial result. */
+      resultUrl: string;
+    }
+  | { action: 'reject'; message?: string }
+  | { action: 'hangup'; message?: string };
+
+export interface CallResponse {
+  contentType: string;
+  body: string;
+}
+
+export interface OutboundMessage {
+  /** Ringback's message id: the idempotency reference used to reconcile ambiguous sends. */
+  ref: string;
+  from: string;
+  to: string;
+  body: string;
+  /** Seconds the carrier may hold the message before giving up on it. */
+  validitySeconds?: number;
+  statusCallbackUrl?: string;
+}
+
+export interface SendResult {
+  carrierMessageId: string;
+  status: CarrierMessageStatus;
+  segments?: number;
+}
+
+/**
+ * A failed carrier request, classified so the job runner knows what to do:
+ * - `retryable`: definitely not accepted (429, connection refused, 5xx before acceptance) → retry with backoff;
+ * - `ambiguous`: may have been accepted (timeout after sending, reset) → reconcile before retrying;
+ * - `permanent`: will never succeed as asked (invalid number, opted out at the carrier, bad credentials).
+ */
+export class CarrierError extends Error {
+  readonly kind: 'retryable' | 'ambiguous' | 'permanent';
+  readonly code: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    kind: 'retryable' | 'ambiguous' | 'permanent',
+    message: string,
+    opts: { code?: string; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CarrierError';
+    this.kind = kind;
+    this.code = opts.code;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** A webhook body that is signed correctly but does not carry what the carrier documents. */
+export class MalformedWebhookError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedWebhookError';
+  }
+}
+
+/** The three webhook endpoints every line has; the path segment of its URL. */
+export type WebhookKind = 'voice' | 'messages' | 'status';
+
+export interface CarrierAdapter {
+  readonly kind: CarrierKind;
+  verifyWebhook(req: WebhookRequest): VerifyResult;
+  /** Throws MalformedWebhookError when the body is not a call event this carrier sends. */
+  parseCallEvent(req: WebhookRequest): CallEvent;
+  parseInboundMessage(req: WebhookRequest): InboundMessage;
+  parseStatusUpdate(req: WebhookRequest): StatusUpdate;
+  renderCallResponse(instructions: CallInstructions): CallResponse;
+  /** Throws CarrierError on failure. */
+  sendMessage(message: OutboundMessage): Promise<SendResult>;
+  /** After an ambiguous failure: did the carrier accept this message? null when it did not. */
+  findSentMessage(message: OutboundMessage): Promise<SendResult | null>;
+}
