@@ -1,0 +1,184 @@
+// The embedded job runner: a jobs table in the same SQLite file, worked in-process. A job starts
+// the moment its transaction commits (enqueue registers an after-commit wake-up), so the hot
+// path never waits for a poll; a slow poll remains as a safety net for timers.
+import type { Logger } from 'pino';
+import type { Store, Tx } from '../store/database.ts';
+import * as jobs from '../store/jobs-repository.ts';
+import type { Job } from '../store/schema.ts';
+import { fullJitterDelayMs } from './backoff.ts';
+import { PermanentJobError, RetryLaterError, type JobRunner, type JobSpec, type TaskDefinition } from './job-queue.ts';
+
+export interface SqliteRunnerOptions {
+  store: Store;
+  logger: Logger;
+  concurrency: number;
+  defaultMaxAttempts: number;
+  backoff: { baseMs: number; capMs: number };
+  now?: () => Date;
+  pollIntervalMs?: number;
+  random?: () => number;
+}
+
+export class SqliteJobRunner implements JobRunner {
+  readonly #opts: SqliteRunnerOptions;
+  readonly #tasks = new Map<string, TaskDefinition>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #running = false;
+  #tickScheduled = false;
+  #ticking = false;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(opts: SqliteRunnerOptions) {
+    this.#opts = opts;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  #now(): Date {
+    return this.#opts.now ? this.#opts.now() : new Date();
+  }
+
+  register(task: string, definition: TaskDefinition): void {
+    this.#tasks.set(task, definition);
+  }
+
+  async enqueue(tx: Tx, spec: JobSpec): Promise<void> {
+    if (!this.#tasks.has(spec.task)) throw new Error(`no handler is registered for job task "${spec.task}"`);
+    const now = this.#now();
+    await jobs.insertJob(tx.db, {
+      task: spec.task,
+      payload: JSON.stringify(spec.payload),
+      jobKey: spec.jobKey ?? null,
+      runAt: (spec.runAt ?? now).toISOString(),
+      maxAttempts: spec.maxAttempts ?? this.#opts.defaultMaxAttempts,
+      now: now.toISOString(),
+    });
+    tx.afterCommit(() => this.wake());
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const requeued = await jobs.requeueInterruptedJobs(this.#opts.store.db, this.#now().toISOString());
+    if (requeued > 0) this.#opts.logger.warn({ requeued }, 'jobs interrupted by a previous stop will run again');
+    this.#running = true;
+    this.#poll = setInterval(() => this.wake(), this.#opts.pollIntervalMs ?? 1000);
+    this.#poll.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#poll) clearInterval(this.#poll);
+    if (this.#timer) clearTimeout(this.#timer);
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  wake(): void {
+    if (!this.#running || this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    setImmediate(() => {
+      this.#tickScheduled = false;
+      void this.#tick();
+    });
+  }
+
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const next = await jobs.nextRunAt(this.#opts.store.db);
+      const due = next !== null && next <= this.#now().toISOString();
+      if (!due && this.#inFlight.size === 0 && !this.#ticking) return;
+      if (Date.now() > deadline) throw new Error('jobs did not drain in time');
+      await new Promise<void>((resolve) => {
+        this.#idleWaiters.push(resolve);
+        setTimeout(resolve, 20).unref();
+      });
+    }
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking) {
+      this.#again = true;
+      return;
+    }
+    this.#ticking = true;
+    try {
+      do {
+        this.#again = false;
+        const free = this.#opts.concurrency - this.#inFlight.size;
+        if (!this.#running || free <= 0) break;
+        const claimed = await this.#opts.store.transaction((tx) =>
+          jobs.claimDueJobs(tx.db, this.#now().toISOString(), free),
+        );
+        for (const job of claimed) this.#launch(job);
+        if (claimed.length === free) this.#again = true;
+      } while (this.#again);
+      await this.#armTimer();
+    } catch (err) {
+      this.#opts.logger.error({ err }, 'job runner could not claim jobs');
+    } finally {
+      this.#ticking = false;
+      this.#notifyIdle();
+    }
+  }
+
+  async #armTimer(): Promise<void> {
+    if (!this.#running) return;
+    const next = await jobs.nextRunAt(this.#opts.store.db);
+    if (this.#timer) clearTimeout(this.#timer);
+    if (next === null) return;
+    const delay = Math.max(0, Date.parse(next) - this.#now().getTime());
+    this.#timer = setTimeout(() => this.wake(), Math.min(delay, 2 ** 31 - 1));
+    this.#timer.unref();
+  }
+
+  #launch(job: Job): void {
+    const run = this.#execute(job).finally(() => {
+      this.#inFlight.delete(run);
+      this.wake();
+      this.#notifyIdle();
+    });
+    this.#inFlight.add(run);
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async #execute(job: Job): Promise<void> {
+    const { store, logger } = this.#opts;
+    const definition = this.#tasks.get(job.task);
+    const payload = JSON.parse(job.payload) as Record<string, unknown>;
+    const log = logger.child({ job: job.id, task: job.task, attempt: job.attempts });
+    try {
+      if (!definition) throw new PermanentJobError(`no handler is registered for job task "${job.task}"`);
+      await definition.run(payload, { jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts });
+      await jobs.completeJob(store.db, job.id);
+    } catch (caught) {
+      const err = caught instanceof Error ? caught : new Error(String(caught));
+      const now = this.#now();
+      const exhausted = err instanceof PermanentJobError || job.attempts >= job.max_attempts;
+      if (exhausted) {
+        log.error({ err }, 'job failed for good');
+        await jobs.failJob(store.db, job.id, err.message, now.toISOString());
+        try {
+          await definition?.onExhausted?.(payload, err);
+        } catch (hookErr) {
+          log.error({ err: hookErr }, 'job failure hook threw');
+        }
+        return;
+      }
+      const backoff = fullJitterDelayMs(job.attempts, this.#opts.backoff, this.#opts.random);
+      const delay = err instanceof RetryLaterError ? Math.max(err.delayMs, backoff) : backoff;
+      log.warn({ err: err.message, retryInMs: delay }, 'job failed; will retry');
+      await jobs.rescheduleJob(store.db, job.id, new Date(now.getTime() + delay).toISOString(), err.message, now.toISOString());
+    }
+  }
+}

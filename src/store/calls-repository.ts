@@ -1,0 +1,55 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { Db } from './database.ts';
+import type { Call, CallsTable } from './schema.ts';
+
+/** Inserts the call unless the same carrier call or external id is already recorded; returns whether it inserted. */
+export async function insertCallOnce(db: Db, row: Insertable<CallsTable>): Promise<boolean> {
+  const result = await db
+    .insertInto('calls')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function findCallByCarrierId(db: Db, lineId: string, carrierCallId: string): Promise<Call | undefined> {
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('line_id', '=', lineId)
+    .where('carrier_call_id', '=', carrierCallId)
+    .executeTakeFirst();
+}
+
+export async function findCallByExternalId(db: Db, accountId: string, externalId: string): Promise<Call | undefined> {
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+export async function findCall(db: Db, accountId: string, id: string): Promise<Call | undefined> {
+  return db.selectFrom('calls').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateCall(db: Db, id: string, patch: Updateable<CallsTable>): Promise<void> {
+  await db.updateTable('calls').set(patch).where('id', '=', id).execute();
+}
+
+export interface CallListFilter {
+  accountId: string;
+  lineId?: string;
+  decision?: 'send' | 'skip';
+  before?: string;
+  limit: number;
+}
+
+export async function listCalls(db: Db, f: CallListFilter): Promise<Call[]> {
+  let q = db.selectFrom('calls').selectAll().where('account_id', '=', f.accountId);
+  if (f.lineId) q = q.where('line_id', '=', f.lineId);
+  if (f.decision) q = q.where('decision', '=', f.decision);
+  if (f.before) q = q.where('started_at', '<', f.before);
+  return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+}

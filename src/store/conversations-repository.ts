@@ -1,0 +1,178 @@
+import { sql, type Insertable, type Updateable } from 'kysely';
+import type { Db } from './database.ts';
+import type { Conversation, ConversationsTable, Message, MessagesTable, MessageStatus } from './schema.ts';
+import { newId } from './ids.ts';
+
+export async function ensureConversation(
+  db: Db,
+  ids: { accountId: string; lineId: string; contactId: string },
+  now: string,
+): Promise<Conversation> {
+  await db
+    .insertInto('conversations')
+    .values({
+      id: newId('cv'),
+      account_id: ids.accountId,
+      line_id: ids.lineId,
+      contact_id: ids.contactId,
+      last_message_at: null,
+      last_auto_text_at: null,
+      last_person_contact_at: null,
+      assignee_user_id: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['line_id', 'contact_id']).doNothing())
+    .execute();
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('line_id', '=', ids.lineId)
+    .where('contact_id', '=', ids.contactId)
+    .executeTakeFirstOrThrow();
+}
+
+export async function findConversationFor(db: Db, lineId: string, contactId: string): Promise<Conversation | undefined> {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('line_id', '=', lineId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+}
+
+export async function findConversation(db: Db, accountId: string, id: string): Promise<Conversation | undefined> {
+  return db.selectFrom('conversations').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateConversation(db: Db, id: string, patch: Updateable<ConversationsTable>): Promise<void> {
+  await db.updateTable('conversations').set(patch).where('id', '=', id).execute();
+}
+
+export async function markConversationInbound(db: Db, id: string, now: string): Promise<void> {
+  await db
+    .updateTable('conversations')
+    .set({ unread_count: sql`unread_count + 1`, last_message_at: now, status: 'open', updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface ConversationListFilter {
+  accountId: string;
+  status?: Conversation['status'];
+  lineId?: string;
+  before?: string;
+  limit: number;
+}
+
+export async function listConversations(db: Db, f: ConversationListFilter) {
+  let q = db
+    .selectFrom('conversations')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .innerJoin('lines', 'lines.id', 'conversations.line_id')
+    .selectAll('conversations')
+    .select(['contacts.number as contact_number', 'contacts.name as contact_name', 'lines.number as line_number'])
+    .where('conversations.account_id', '=', f.accountId);
+  if (f.status) q = q.where('conversations.status', '=', f.status);
+  if (f.lineId) q = q.where('conversations.line_id', '=', f.lineId);
+  if (f.before) q = q.where('conversations.last_message_at', '<', f.before);
+  return q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc').limit(f.limit).execute();
+}
+
+export async function insertMessage(db: Db, row: Insertable<MessagesTable>): Promise<boolean> {
+  const result = await db
+    .insertInto('messages')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function findMessage(db: Db, id: string): Promise<Message | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findOutboundByCarrierId(db: Db, lineId: string, carrierMessageId: string): Promise<Message | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('line_id', '=', lineId)
+    .where('direction', '=', 'outbound')
+    .where('carrier_message_id', '=', carrierMessageId)
+    .executeTakeFirst();
+}
+
+export async function findInboundByCarrierId(db: Db, lineId: string, carrierMessageId: string): Promise<Message | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('line_id', '=', lineId)
+    .where('direction', '=', 'inbound')
+    .where('carrier_message_id', '=', carrierMessageId)
+    .executeTakeFirst();
+}
+
+/**
+ * Moves a message to `status` only if it is currently in one of `from` — the guard that keeps
+ * statuses from going backwards and two workers from both acting. Returns whether it moved.
+ */
+export async function transitionMessage(
+  db: Db,
+  id: string,
+  from: MessageStatus[],
+  patch: Updateable<MessagesTable> & { status: MessageStatus },
+): Promise<boolean> {
+  const result = await db.updateTable('messages').set(patch).where('id', '=', id).where('status', 'in', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Cancels the automated messages still waiting to go to this number; returns their ids. */
+export async function cancelQueuedAutomatedMessages(
+  db: Db,
+  accountId: string,
+  toNumber: string,
+  reason: string,
+  now: string,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable('messages')
+    .set({ status: 'canceled', error_message: reason, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('to_number', '=', toNumber)
+    .where('direction', '=', 'outbound')
+    .where('author', 'in', ['automation', 'assistant'])
+    .where('status', '=', 'queued')
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function listConversationMessages(db: Db, accountId: string, conversationId: string, limit: number, before?: string) {
+  let q = db
+    .selectFrom('messages')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('conversation_id', '=', conversationId);
+  if (before) q = q.where('created_at', '<', before);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function recordCarrierIdIfMissing(db: Db, id: string, carrierMessageId: string, sentAt: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ carrier_message_id: carrierMessageId, sent_at: sentAt })
+    .where('id', '=', id)
+    .where('carrier_message_id', 'is', null)
+    .execute();
+}
+
+export async function findOutboundForConnection(db: Db, connectionId: string, ref: string | undefined, carrierMessageId: string): Promise<Message | undefined> {
+  let q = db
+    .selectFrom('messages')
+    .innerJoin('lines', 'lines.id', 'messages.line_id')
+    .selectAll('messages')
+    .where('lines.carrier_connection_id', '=', connectionId)
+    .where('messages.direction', '=', 'outbound');
+  q = ref ? q.where('messages.id', '=', ref) : q.where('messages.carrier_message_id', '=', carrierMessageId);
+  return q.executeTakeFirst();
+}

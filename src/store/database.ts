@@ -1,0 +1,72 @@
+// Opens the store and runs migrations. Embedded mode is SQLite through node:sqlite; the same
+// schema and repositories are written to run on Postgres too.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, type Transaction } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
+import type { Database } from './schema.ts';
+import * as initial from './migrations/0001-initial.ts';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** A transaction plus the work to run only once it has committed (e.g. waking the job runner). */
+export interface Tx {
+  db: Transaction<Database>;
+  afterCommit(fn: () => void): void;
+}
+
+export interface Store {
+  readonly kind: 'sqlite';
+  readonly db: Kysely<Database>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+export function openSqliteStore(file: string): Store {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: file, busyTimeoutMs: 5000 }) });
+  return {
+    kind: 'sqlite',
+    db,
+    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      const hooks: Array<() => void> = [];
+      const result = await db.transaction().execute((trx) => fn({ db: trx, afterCommit: (h) => hooks.push(h) }));
+      for (const hook of hooks) hook();
+      return result;
+    },
+    async migrate(): Promise<string[]> {
+      const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error');
+        throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`, {
+          cause: error,
+        });
+      }
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async ping(): Promise<void> {
+      await db.selectFrom('accounts').select('id').limit(1).execute();
+    },
+    async close(): Promise<void> {
+      await db.destroy();
+    },
+  };
+}
+
+export function nowIso(date: Date): string {
+  return date.toISOString();
+}

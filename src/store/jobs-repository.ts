@@ -1,0 +1,104 @@
+// SQL for the embedded job queue (the SQLite runner). Postgres deployments use graphile-worker.
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+import type { Job } from './schema.ts';
+import { newId } from './ids.ts';
+
+export async function insertJob(
+  db: Db,
+  job: { task: string; payload: string; jobKey: string | null; runAt: string; maxAttempts: number; now: string },
+): Promise<boolean> {
+  const result = await db
+    .insertInto('jobs')
+    .values({
+      id: newId('job'),
+      task: job.task,
+      payload: job.payload,
+      job_key: job.jobKey,
+      status: 'queued',
+      run_at: job.runAt,
+      max_attempts: job.maxAttempts,
+      created_at: job.now,
+      updated_at: job.now,
+    })
+    .onConflict((oc) => oc.column('job_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Marks up to `limit` due jobs as running and returns them, oldest first. */
+export async function claimDueJobs(db: Db, now: string, limit: number): Promise<Job[]> {
+  if (limit <= 0) return [];
+  const due = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('status', '=', 'queued')
+    .where('run_at', '<=', now)
+    .orderBy('run_at')
+    .limit(limit)
+    .execute();
+  if (due.length === 0) return [];
+  return db
+    .updateTable('jobs')
+    .set({ status: 'running', locked_at: now, updated_at: now, attempts: sql`attempts + 1` })
+    .where(
+      'id',
+      'in',
+      due.map((d) => d.id),
+    )
+    .where('status', '=', 'queued')
+    .returningAll()
+    .execute();
+}
+
+export async function nextRunAt(db: Db): Promise<string | null> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('next'))
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return (row?.next as string | null | undefined) ?? null;
+}
+
+export async function completeJob(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('jobs').where('id', '=', id).execute();
+}
+
+export async function rescheduleJob(db: Db, id: string, runAt: string, error: string, now: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'queued', run_at: runAt, last_error: error, locked_at: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function failJob(db: Db, id: string, error: string, now: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'failed', last_error: error, locked_at: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** After a crash, jobs left `running` never finished: run them again. */
+export async function requeueInterruptedJobs(db: Db, now: string): Promise<number> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ status: 'queued', locked_at: null, updated_at: now })
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function countJobsByStatus(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export async function listFailedJobs(db: Db, limit: number): Promise<Job[]> {
+  return db.selectFrom('jobs').selectAll().where('status', '=', 'failed').orderBy('updated_at', 'desc').limit(limit).execute();
+}

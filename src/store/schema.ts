@@ -1,0 +1,280 @@
+// Row types of the tables in migrations/. Times are ISO-8601 UTC strings; flags are 0/1.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Flag = number;
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  default_region: Generated<string>;
+  business_hours: string;
+  holidays: Generated<string>;
+  average_job_value_cents: Generated<number>;
+  booking_url: string | null;
+  help_contact: string | null;
+  paused: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'agent';
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CarrierConnectionsTable {
+  id: string;
+  account_id: string;
+  kind: 'simulator' | 'twilio' | 'telnyx';
+  name: string;
+  credentials: string;
+  api_base_url: string | null;
+  created_at: string;
+}
+
+export type LineMode = 'forward' | 'conditional-forward' | 'events';
+
+export interface LinesTable {
+  id: string;
+  account_id: string;
+  carrier_connection_id: string;
+  number: string;
+  name: string;
+  mode: LineMode;
+  ring_targets: Generated<string>;
+  ring_seconds: Generated<number>;
+  screening: Generated<Flag>;
+  messaging_enabled: Generated<Flag>;
+  paused: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TemplatesTable {
+  id: string;
+  account_id: string;
+  scope: string;
+  purpose: 'text_back';
+  slot: 'open' | 'after_hours' | 'weekend' | 'holiday';
+  body: string;
+  encoding: string;
+  segments: number;
+  updated_at: string;
+}
+
+export interface ContactsTable {
+  id: string;
+  account_id: string;
+  number: string;
+  name: string | null;
+  email: string | null;
+  tags: Generated<string>;
+  is_customer: Generated<Flag>;
+  blocked: Generated<Flag>;
+  line_type: Generated<string>;
+  invalid: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationsTable {
+  id: string;
+  account_id: string;
+  line_id: string;
+  contact_id: string;
+  status: Generated<'open' | 'pending' | 'snoozed' | 'resolved'>;
+  assignee_user_id: string | null;
+  unread_count: Generated<number>;
+  last_message_at: string | null;
+  last_auto_text_at: string | null;
+  last_person_contact_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CallsTable {
+  id: string;
+  account_id: string;
+  line_id: string;
+  contact_id: string | null;
+  source: 'carrier' | 'api';
+  carrier_call_id: string | null;
+  external_id: string | null;
+  request_hash: string | null;
+  from_raw: string;
+  from_number: string | null;
+  to_number: string;
+  forwarded_from: string | null;
+  status: 'ringing' | 'completed';
+  outcome: string | null;
+  started_at: string;
+  ended_at: string | null;
+  voicemail_url: string | null;
+  voicemail_transcript: string | null;
+  decision: 'send' | 'skip' | null;
+  decision_reason: string | null;
+  decided_at: string | null;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type MessageStatus =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'received'
+  | 'expired'
+  | 'canceled';
+
+export interface MessagesTable {
+  id: string;
+  account_id: string;
+  conversation_id: string;
+  line_id: string;
+  contact_id: string;
+  direction: 'inbound' | 'outbound';
+  from_number: string;
+  to_number: string;
+  body: string;
+  encoding: string;
+  segments: number;
+  status: MessageStatus;
+  author: 'automation' | 'assistant' | 'user' | 'contact';
+  author_user_id: string | null;
+  reason: string;
+  call_id: string | null;
+  carrier_message_id: string | null;
+  carrier_error_code: string | null;
+  error_message: string | null;
+  send_deadline: string | null;
+  attempts: Generated<number>;
+  created_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+export interface SuppressionsTable {
+  id: string;
+  account_id: string;
+  number: string;
+  kind: 'opt_out' | 'block';
+  source: 'keyword' | 'api' | 'carrier';
+  words: string | null;
+  message_id: string | null;
+  created_at: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+}
+
+export interface LeadsTable {
+  id: string;
+  account_id: string;
+  contact_id: string;
+  line_id: string | null;
+  source: 'missed_call' | 'form' | 'inbound_text';
+  stage: 'new' | 'contacted' | 'engaged' | 'booked' | 'won' | 'lost';
+  value_cents: number | null;
+  call_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TasksTable {
+  id: string;
+  account_id: string;
+  contact_id: string | null;
+  lead_id: string | null;
+  kind: string;
+  title: string;
+  due_at: string | null;
+  assignee_user_id: string | null;
+  status: 'open' | 'done';
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface EventsTable {
+  id: string;
+  account_id: string;
+  type: string;
+  subject_type: string;
+  subject_id: string;
+  actor: string;
+  data: Generated<string>;
+  created_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  task: string;
+  payload: string;
+  job_key: string | null;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'canceled';
+  run_at: string;
+  attempts: Generated<number>;
+  max_attempts: number;
+  locked_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  api_keys: ApiKeysTable;
+  carrier_connections: CarrierConnectionsTable;
+  lines: LinesTable;
+  templates: TemplatesTable;
+  contacts: ContactsTable;
+  conversations: ConversationsTable;
+  calls: CallsTable;
+  messages: MessagesTable;
+  suppressions: SuppressionsTable;
+  leads: LeadsTable;
+  tasks: TasksTable;
+  events: EventsTable;
+  jobs: JobsTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type Line = Selectable<LinesTable>;
+export type Contact = Selectable<ContactsTable>;
+export type Conversation = Selectable<ConversationsTable>;
+export type Call = Selectable<CallsTable>;
+export type Message = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type MessageUpdate = Updateable<MessagesTable>;
+export type CarrierConnection = Selectable<CarrierConnectionsTable>;
+export type Template = Selectable<TemplatesTable>;
+export type Job = Selectable<JobsTable>;
