@@ -1,0 +1,127 @@
+// The one configuration object. Built once at start from RINGBACK_* environment variables and an
+// optional JSON config file, validated, frozen. Nothing else in the program reads process.env.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const FAULTS = ['kill-before-send', 'kill-after-send'] as const;
+
+const boolish = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const ConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  publicUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://ringback.example.com' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  adminEmail: z.email({ message: 'must be an email address' }).optional(),
+  adminPassword: z.string().min(10, 'must be at least 10 characters').optional(),
+  adminApiKey: z
+    .string()
+    .regex(/^rb_[A-Za-z0-9_-]{20,}$/, 'must look like rb_ followed by at least 20 letters, digits, - or _')
+    .optional(),
+  demo: boolish.default(true),
+  cooldownHours: z.coerce.number().min(0).max(24 * 30).default(24),
+  sendWindowMinutes: z.coerce.number().min(1).max(24 * 60).default(30),
+  jobConcurrency: z.coerce.number().int().min(1).max(256).default(16),
+  jobMaxAttempts: z.coerce.number().int().min(1).max(100).default(8),
+  jobBackoffBaseMs: z.coerce.number().int().min(1).default(500),
+  jobBackoffCapMs: z.coerce.number().int().min(1).default(5 * 60_000),
+  /** Test-only crash points for the fault-injection suites; never set in production. */
+  fault: z.enum(FAULTS).optional(),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema> & { configFile: string | undefined }>;
+
+/** Environment variable → config key. RINGBACK_PORT wins over PORT. */
+const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
+  RINGBACK_PORT: 'port',
+  RINGBACK_HOST: 'host',
+  RINGBACK_DATA_DIR: 'dataDir',
+  RINGBACK_PUBLIC_URL: 'publicUrl',
+  RINGBACK_LOG_LEVEL: 'logLevel',
+  RINGBACK_ADMIN_EMAIL: 'adminEmail',
+  RINGBACK_ADMIN_PASSWORD: 'adminPassword',
+  RINGBACK_ADMIN_API_KEY: 'adminApiKey',
+  RINGBACK_DEMO: 'demo',
+  RINGBACK_COOLDOWN_HOURS: 'cooldownHours',
+  RINGBACK_SEND_WINDOW_MINUTES: 'sendWindowMinutes',
+  RINGBACK_JOB_CONCURRENCY: 'jobConcurrency',
+  RINGBACK_JOB_MAX_ATTEMPTS: 'jobMaxAttempts',
+  RINGBACK_JOB_BACKOFF_BASE_MS: 'jobBackoffBaseMs',
+  RINGBACK_JOB_BACKOFF_CAP_MS: 'jobBackoffCapMs',
+  RINGBACK_FAULT: 'fault',
+};
+
+/** The documented variables, for the README table and `ringback config`. */
+export const CONFIG_VARIABLES = [...Object.keys(ENV_KEYS), 'PORT', 'RINGBACK_CONFIG'];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function variableFor(key: string): string {
+  const env = Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0];
+  return env ?? key;
+}
+
+/**
+ * Builds the config. Precedence: RINGBACK_* variables, then PORT, then the config file
+ * (RINGBACK_CONFIG, JSON with the camelCase keys), then defaults.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Config {
+  const configFile = env.RINGBACK_CONFIG ? path.resolve(cwd, env.RINGBACK_CONFIG) : undefined;
+  let fromFile: Record<string, unknown> = {};
+  if (configFile) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(configFile, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new Error('the file must hold one JSON object');
+      }
+      fromFile = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`RINGBACK_CONFIG (${configFile}) could not be read: ${(err as Error).message}`);
+    }
+    const known = new Set<string>(Object.values(ENV_KEYS));
+    const unknown = Object.keys(fromFile).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+      throw new ConfigError(`RINGBACK_CONFIG (${configFile}) has unknown keys: ${unknown.join(', ')}`);
+    }
+  }
+
+  const raw: Record<string, unknown> = { ...fromFile };
+  if (env.PORT !== undefined && env.PORT !== '') raw.port = env.PORT;
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const name = key === 'port' && env.RINGBACK_PORT === undefined && env.PORT !== undefined ? 'PORT' : variableFor(key);
+      return `${name} ${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(raw[key])})`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const value = result.data;
+  if (value.jobBackoffCapMs < value.jobBackoffBaseMs) {
+    throw new ConfigError('Invalid configuration:\n  - RINGBACK_JOB_BACKOFF_CAP_MS must not be below RINGBACK_JOB_BACKOFF_BASE_MS');
+  }
+  return Object.freeze({ ...value, dataDir: path.resolve(cwd, value.dataDir), configFile });
+}
+
+/** The base URL carriers (and the simulator) call; defaults to this machine's port. */
+export function publicBaseUrl(config: Config): string {
+  return config.publicUrl ?? `http://127.0.0.1:${config.port}`;
+}

@@ -1,0 +1,41 @@
+// The Fastify app: health and metrics, carrier webhooks, and the authenticated API.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../services/access.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { requireApiKey } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import { registerAccountRoutes } from './routes/api-account.ts';
+import { registerCallRoutes } from './routes/api-calls.ts';
+import { registerConversationRoutes } from './routes/api-conversations.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerLineRoutes } from './routes/api-lines.ts';
+import { registerSimulatorRoutes } from './routes/api-simulator.ts';
+import { registerHealthRoutes, type Readiness } from './routes/health.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
+
+export function buildApp(deps: { ctx: ServiceContext; auth: Authenticator; readiness: Readiness; logger: Logger }): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Request lines at info would log phone numbers in URLs; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  registerHealthRoutes(app, deps.ctx, deps.readiness);
+  registerWebhookRoutes(app, deps.ctx);
+  app.register(
+    async (api) => {
+      requireApiKey(api, deps.auth);
+      registerAccountRoutes(api, deps.ctx);
+      registerLineRoutes(api, deps.ctx);
+      registerCallRoutes(api, deps.ctx);
+      registerConversationRoutes(api, deps.ctx);
+      registerApiKeyRoutes(api, deps.ctx);
+      registerSimulatorRoutes(api, deps.ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

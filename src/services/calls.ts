@@ -1,0 +1,248 @@
+// Calls from carriers (webhooks) and from phone systems (events mode) end in the same place:
+// the call stored with its outcome, and the text-back decided and queued in that transaction.
+import { createHash } from 'node:crypto';
+import type { CallEvent, CallInstructions, CallOutcome } from '../carriers/carrier.ts';
+import { describeDecision, type Decision } from '../domain/text-back-decision.ts';
+import type { Tx } from '../store/database.ts';
+import { findAccount } from '../store/accounts-repository.ts';
+import { findCall, findCallByCarrierId, findCallByExternalId, insertCallOnce, listCalls, updateCall } from '../store/calls-repository.ts';
+import { findAccountLine, findCarrierConnection, findLineByNumber } from '../store/lines-repository.ts';
+import { newId } from '../store/ids.ts';
+import type { Account, Call, CarrierConnection, Line } from '../store/schema.ts';
+import { lineWebhookUrl } from './carrier-registry.ts';
+import type { ServiceContext } from './context.ts';
+import { AppError, conflict, notFound } from './errors.ts';
+import { callerIdFor, decideAndQueueTextBack } from './text-back.ts';
+
+export const CALL_OUTCOMES = ['answered', 'missed', 'busy', 'failed', 'voicemail', 'rejected'] as const;
+
+export interface CallView {
+  id: string;
+  lineId: string;
+  from: string;
+  fromNumber: string | null;
+  to: string;
+  forwardedFrom: string | null;
+  source: Call['source'];
+  externalId: string | null;
+  status: Call['status'];
+  outcome: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  decision: { action: 'send' | 'skip'; reason: string; explanation: string; decidedAt: string | null; messageId: string | null } | null;
+  voicemail: { url: string; transcript: string | null } | null;
+}
+
+export function presentCall(ctx: ServiceContext, call: Call): CallView {
+  return {
+    id: call.id,
+    lineId: call.line_id,
+    from: call.from_raw,
+    fromNumber: call.from_number,
+    to: call.to_number,
+    forwardedFrom: call.forwarded_from,
+    source: call.source,
+    externalId: call.external_id,
+    status: call.status,
+    outcome: call.outcome,
+    startedAt: call.started_at,
+    endedAt: call.ended_at,
+    decision:
+      call.decision && call.decision_reason
+        ? {
+            action: call.decision,
+            reason: call.decision_reason,
+            explanation: describeDecision({ action: call.decision, reason: call.decision_reason } as Decision, {
+              cooldownMs: ctx.config.cooldownHours * 3_600_000,
+            }),
+            decidedAt: call.decided_at,
+            messageId: call.message_id,
+          }
+        : null,
+    voicemail: call.voicemail_url ? { url: call.voicemail_url, transcript: call.voicemail_transcript } : null,
+  };
+}
+
+async function loadLineAndAccount(ctx: ServiceContext, tx: Tx, connection: CarrierConnection, to: string): Promise<{ line: Line; account: Account }> {
+  const line = await findLineByNumber(tx.db, to);
+  if (!line || line.carrier_connection_id !== connection.id) throw notFound(`a line for ${to} on this carrier connection`);
+  const account = await findAccount(tx.db, line.account_id);
+  if (!account) throw notFound('the line\'s account');
+  return { line, account };
+}
+
+function callRow(ctx: ServiceContext, line: Line, fields: Partial<Call> & Pick<Call, 'from_raw' | 'started_at' | 'status' | 'source'>): Call {
+  const now = ctx.clock().toISOString();
+  return {
+    id: newId('call'),
+    account_id: line.account_id,
+    line_id: line.id,
+    contact_id: null,
+    carrier_call_id: null,
+    external_id: null,
+    request_hash: null,
+    from_number: null,
+    to_number: line.number,
+    forwarded_from: null,
+    outcome: null,
+    ended_at: null,
+    voicemail_url: null,
+    voicemail_transcript: null,
+    decision: null,
+    decision_reason: null,
+    decided_at: null,
+    message_id: null,
+    created_at: now,
+    updated_at: now,
+    ...fields,
+  };
+}
+
+/** Records the outcome and decides, unless this call was already decided (a replayed event). */
+async function completeCall(
+  ctx: ServiceContext,
+  tx: Tx,
+  account: Account,
+  line: Line,
+  connectionKind: string,
+  call: Call,
+  outcome: CallOutcome,
+  extra: { endedAt?: string; voicemailUrl?: string; voicemailTranscript?: string },
+): Promise<Call> {
+  if (call.decision !== null) return call;
+  const now = ctx.clock().toISOString();
+  const callerId = callerIdFor(account, line, connectionKind, call.from_raw);
+  const patch = {
+    status: 'completed' as const,
+    outcome,
+    ended_at: extra.endedAt ?? now,
+    voicemail_url: extra.voicemailUrl ?? call.voicemail_url,
+    voicemail_transcript: extra.voicemailTranscript ?? call.voicemail_transcript,
+    from_number: callerId.kind === 'valid' ? callerId.e164 : null,
+    updated_at: now,
+  };
+  await updateCall(tx.db, call.id, patch);
+  const updated = { ...call, ...patch };
+  await decideAndQueueTextBack(ctx, tx, { account, line, call: updated, callerId, outcome });
+  return (await findCall(tx.db, account.id, call.id))!;
+}
+
+function instructionsFor(ctx: ServiceContext, connection: CarrierConnection, line: Line, callerNumber: string): CallInstructions {
+  if (line.mode === 'events') {
+    return { action: 'reject', message: 'Calls on this line are reported by its phone system.' };
+  }
+  const targets = JSON.parse(line.ring_targets) as string[];
+  if (line.mode === 'conditional-forward' || targets.length === 0) {
+    return { action: 'hangup', message: 'Sorry we missed your call. We will text you right away.' };
+  }
+  return {
+    action: 'dial',
+    targets,
+    ringSeconds: line.ring_seconds,
+    screening: line.screening === 1,
+    callerId: callerNumber,
+    resultUrl: lineWebhookUrl(ctx.webhookBase(), connection, 'voice/result'),
+  };
+}
+
+/** Handles a verified call webhook; returns what the carrier should do with the call. */
+export async function handleCarrierCallEvent(ctx: ServiceContext, connection: CarrierConnection, event: CallEvent): Promise<CallInstructions> {
+  return ctx.store.transaction(async (tx) => {
+    const { line, account } = await loadLineAndAccount(ctx, tx, connection, event.to);
+    const startedAt = (event.type === 'call.incoming' ? event.occurredAt : event.startedAt).toISOString();
+    await insertCallOnce(
+      tx.db,
+      callRow(ctx, line, {
+        source: 'carrier',
+        carrier_call_id: event.carrierCallId,
+        from_raw: event.from,
+        forwarded_from: event.forwardedFrom ?? null,
+        status: 'ringing',
+        started_at: startedAt,
+      }),
+    );
+    const call = (await findCallByCarrierId(tx.db, line.id, event.carrierCallId))!;
+
+    if (event.type === 'call.completed') {
+      await completeCall(ctx, tx, account, line, connection.kind, call, event.outcome, {
+        endedAt: event.endedAt.toISOString(),
+        ...(event.voicemailUrl ? { voicemailUrl: event.voicemailUrl } : {}),
+        ...(event.voicemailTranscript ? { voicemailTranscript: event.voicemailTranscript } : {}),
+      });
+      return { action: 'hangup' };
+    }
+
+    const instructions = instructionsFor(ctx, connection, line, event.from);
+    // Nobody will be rung: the call is missed the moment it arrives.
+    if (instructions.action === 'hangup') {
+      await completeCall(ctx, tx, account, line, connection.kind, call, 'missed', {});
+    } else if (instructions.action === 'reject') {
+      await completeCall(ctx, tx, account, line, connection.kind, call, 'rejected', {});
+    }
+    return instructions;
+  });
+}
+
+export interface ReportCallInput {
+  line: string;
+  from: string;
+  status: (typeof CALL_OUTCOMES)[number];
+  externalId: string;
+  occurredAt: Date;
+}
+
+/** Events mode: a phone system reports a call. Idempotent on externalId. */
+export async function reportCall(
+  ctx: ServiceContext,
+  accountId: string,
+  input: ReportCallInput,
+): Promise<{ call: CallView; replayed: boolean }> {
+  return ctx.store.transaction(async (tx) => {
+    const line = await findAccountLine(tx.db, accountId, input.line);
+    if (!line) throw new AppError('not_found', `line ${input.line} was not found in this account`, [{ field: 'line', message: 'no such line in this account' }]);
+    if (line.mode !== 'events') {
+      throw conflict(`line ${line.number} is in ${line.mode} mode: its calls are reported by its carrier, not through this API`);
+    }
+    const account = (await findAccount(tx.db, accountId))!;
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([line.id, input.from, input.status, input.occurredAt.toISOString()]))
+      .digest('hex');
+
+    const row = callRow(ctx, line, {
+      source: 'api',
+      external_id: input.externalId,
+      request_hash: requestHash,
+      from_raw: input.from,
+      status: 'ringing',
+      started_at: input.occurredAt.toISOString(),
+    });
+    const inserted = await insertCallOnce(tx.db, row);
+    const call = (await findCallByExternalId(tx.db, accountId, input.externalId))!;
+    if (!inserted) {
+      if (call.request_hash !== requestHash) {
+        throw new AppError('conflict', `externalId ${input.externalId} was already reported with different content`, [
+          { field: 'externalId', message: 'already used for a different call' },
+        ]);
+      }
+      return { call: presentCall(ctx, call), replayed: true };
+    }
+    const connection = await findCarrierConnection(tx.db, line.carrier_connection_id);
+    const done = await completeCall(ctx, tx, account, line, connection?.kind ?? 'unknown', call, input.status, { endedAt: input.occurredAt.toISOString() });
+    return { call: presentCall(ctx, done), replayed: false };
+  });
+}
+
+export async function listAccountCalls(
+  ctx: ServiceContext,
+  accountId: string,
+  filter: { lineId?: string; decision?: 'send' | 'skip'; before?: string; limit: number },
+): Promise<CallView[]> {
+  const rows = await listCalls(ctx.store.db, { accountId, ...filter });
+  return rows.map((c) => presentCall(ctx, c));
+}
+
+export async function getAccountCall(ctx: ServiceContext, accountId: string, id: string): Promise<CallView> {
+  const call = await findCall(ctx.store.db, accountId, id);
+  if (!call) throw notFound(`call ${id}`);
+  return presentCall(ctx, call);
+}

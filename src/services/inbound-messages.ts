@@ -1,0 +1,206 @@
+// An inbound text: threaded into the contact's conversation with the line, then the exact
+// compliance keywords act at once (opt-out, opt-in, help); anything else is a reply for a person.
+import type { InboundMessage } from '../carriers/carrier.ts';
+import { buildHelpReply, buildOptInConfirmation, buildOptOutConfirmation, classifyKeyword, type KeywordIntent } from '../domain/keywords.ts';
+import { formatPhoneForDisplay, normalizePhone } from '../domain/phone.ts';
+import { measureText } from '../domain/templates.ts';
+import type { Tx } from '../store/database.ts';
+import { findAccount } from '../store/accounts-repository.ts';
+import {
+  advanceLead,
+  ensureContact,
+  findActiveSuppression,
+  findOpenLead,
+  insertEvent,
+  insertLead,
+  insertSuppression,
+  liftSuppression,
+} from '../store/contacts-repository.ts';
+import {
+  cancelQueuedAutomatedMessages,
+  ensureConversation,
+  findInboundByCarrierId,
+  insertMessage,
+  markConversationInbound,
+} from '../store/conversations-repository.ts';
+import { findLineByNumber } from '../store/lines-repository.ts';
+import { newId } from '../store/ids.ts';
+import type { Account, CarrierConnection, Contact, Conversation, Line } from '../store/schema.ts';
+import { regionOf } from './account-settings.ts';
+import type { ServiceContext } from './context.ts';
+import { notFound } from './errors.ts';
+import { queueOutbound } from './outbound.ts';
+
+export interface InboundResult {
+  messageId: string;
+  duplicate: boolean;
+  intent: KeywordIntent | 'message';
+}
+
+/** Compliance replies are due at once; after 5 minutes they are presumed late, so cap the window. */
+const REPLY_WINDOW_MS = 5 * 60_000;
+
+export async function receiveInboundMessage(ctx: ServiceContext, connection: CarrierConnection, inbound: InboundMessage): Promise<InboundResult> {
+  return ctx.store.transaction(async (tx) => {
+    const line = await findLineByNumber(tx.db, inbound.to);
+    if (!line || line.carrier_connection_id !== connection.id) throw notFound(`a line for ${inbound.to} on this carrier connection`);
+    const account = (await findAccount(tx.db, line.account_id))!;
+
+    const duplicate = await findInboundByCarrierId(tx.db, line.id, inbound.carrierMessageId);
+    if (duplicate) return { messageId: duplicate.id, duplicate: true, intent: classifyKeyword(duplicate.body) ?? 'message' };
+
+    const now = ctx.clock().toISOString();
+    const parsed = normalizePhone(inbound.from, { defaultRegion: regionOf(account), allowFictional: connection.kind === 'simulator' });
+    const fromNumber = parsed.ok ? parsed.e164 : inbound.from.trim();
+    const contact = await ensureContact(tx.db, account.id, fromNumber, now);
+    const conversation = await ensureConversation(tx.db, { accountId: account.id, lineId: line.id, contactId: contact.id }, now);
+
+    const measure = measureText(inbound.body);
+    const messageId = newId('msg');
+    await insertMessage(tx.db, {
+      id: messageId,
+      account_id: account.id,
+      conversation_id: conversation.id,
+      line_id: line.id,
+      contact_id: contact.id,
+      direction: 'inbound',
+      from_number: fromNumber,
+      to_number: line.number,
+      body: inbound.body,
+      encoding: measure.encoding,
+      segments: measure.segments,
+      status: 'received',
+      author: 'contact',
+      author_user_id: null,
+      reason: 'inbound',
+      call_id: null,
+      carrier_message_id: inbound.carrierMessageId,
+      carrier_error_code: null,
+      error_message: null,
+      send_deadline: null,
+      created_at: inbound.receivedAt.toISOString(),
+      sent_at: null,
+      delivered_at: null,
+      updated_at: now,
+    });
+    await markConversationInbound(tx.db, conversation.id, now);
+
+    const intent = classifyKeyword(inbound.body);
+    const acting = { ctx, tx, account, line, contact, conversation, messageId, now };
+    if (intent === 'opt_out') await optOut(acting, inbound.body);
+    else if (intent === 'opt_in') await optIn(acting);
+    else if (intent === 'help') await replyHelp(acting);
+    else await recordReply(acting);
+
+    tx.afterCommit(() => ctx.metrics.inboundMessages.inc({ intent: intent ?? 'message' }));
+    return { messageId, duplicate: false, intent: intent ?? 'message' };
+  });
+}
+
+interface Acting {
+  ctx: ServiceContext;
+  tx: Tx;
+  account: Account;
+  line: Line;
+  contact: Contact;
+  conversation: Conversation;
+  messageId: string;
+  now: string;
+}
+
+function replyDeadline(a: Acting): Date {
+  return new Date(a.ctx.clock().getTime() + REPLY_WINDOW_MS);
+}
+
+async function event(a: Acting, type: string, data: Record<string, unknown>): Promise<void> {
+  await insertEvent(a.tx.db, {
+    account_id: a.account.id,
+    type,
+    subject_type: 'contact',
+    subject_id: a.contact.id,
+    actor: 'contact',
+    data: JSON.stringify({ messageId: a.messageId, ...data }),
+    created_at: a.now,
+  });
+}
+
+async function optOut(a: Acting, words: string): Promise<void> {
+  const inserted = await insertSuppression(a.tx.db, {
+    id: newId('sup'),
+    account_id: a.account.id,
+    number: a.contact.number,
+    kind: 'opt_out',
+    source: 'keyword',
+    words,
+    message_id: a.messageId,
+    created_at: a.now,
+    lifted_at: null,
+    lifted_by: null,
+  });
+  // Already opted out: the law allows one confirmation, and it has been sent.
+  if (!inserted) return;
+  const canceled = await cancelQueuedAutomatedMessages(a.tx.db, a.account.id, a.contact.number, 'canceled: the recipient opted out', a.now);
+  await queueOutbound(a.ctx, a.tx, {
+    line: a.line,
+    conversation: a.conversation,
+    toNumber: a.contact.number,
+    body: buildOptOutConfirmation(a.account.name),
+    author: 'automation',
+    reason: 'opt_out_confirmation',
+    deadline: replyDeadline(a),
+  });
+  await event(a, 'contact.opted_out', { words, canceledMessageIds: canceled });
+}
+
+async function optIn(a: Acting): Promise<void> {
+  const lifted = await liftSuppression(a.tx.db, a.account.id, a.contact.number, a.now, 'keyword');
+  // START or YES from someone who never opted out is an ordinary reply.
+  if (!lifted) return recordReply(a);
+  await queueOutbound(a.ctx, a.tx, {
+    line: a.line,
+    conversation: a.conversation,
+    toNumber: a.contact.number,
+    body: buildOptInConfirmation(a.account.name),
+    author: 'automation',
+    reason: 'opt_in_confirmation',
+    deadline: replyDeadline(a),
+  });
+  await event(a, 'contact.opted_in', {});
+}
+
+async function replyHelp(a: Acting): Promise<void> {
+  const contactLine = a.account.help_contact ?? `call ${formatPhoneForDisplay(a.line.number)}`;
+  await queueOutbound(a.ctx, a.tx, {
+    line: a.line,
+    conversation: a.conversation,
+    toNumber: a.contact.number,
+    body: buildHelpReply({ businessName: a.account.name, contactLine }),
+    author: 'automation',
+    reason: 'help_reply',
+    deadline: replyDeadline(a),
+  });
+  await event(a, 'contact.asked_help', {});
+}
+
+async function recordReply(a: Acting): Promise<void> {
+  // A reply from an opted-out number is still shown to the team; it does not opt them back in.
+  const suppressed = await findActiveSuppression(a.tx.db, a.account.id, a.contact.number);
+  const lead = await findOpenLead(a.tx.db, a.account.id, a.contact.id);
+  if (lead) {
+    await advanceLead(a.tx.db, lead.id, 'engaged', ['new', 'contacted'], a.now);
+  } else {
+    await insertLead(a.tx.db, {
+      id: newId('lead'),
+      account_id: a.account.id,
+      contact_id: a.contact.id,
+      line_id: a.line.id,
+      source: 'inbound_text',
+      stage: 'engaged',
+      value_cents: null,
+      call_id: null,
+      created_at: a.now,
+      updated_at: a.now,
+    });
+  }
+  await event(a, 'message.received', { suppressed: suppressed !== undefined });
+}

@@ -1,0 +1,210 @@
+// The send job: takes one queued message to the carrier exactly once. Every rule is checked
+// again at send time (the world may have changed since the message was queued), the "sending"
+// mark is committed before the carrier is asked, and a message found in "sending" on a later
+// attempt is reconciled with the carrier before anything is sent again.
+import { CarrierError, type OutboundMessage } from '../carriers/carrier.ts';
+import { RetryLaterError, type TaskDefinition } from '../jobs/job-queue.ts';
+import { findAccount } from '../store/accounts-repository.ts';
+import { advanceLead, findActiveSuppression, findContact, findOpenLead, insertEvent } from '../store/contacts-repository.ts';
+import { findConversation, findMessage, recordCarrierIdIfMissing, transitionMessage } from '../store/conversations-repository.ts';
+import { findCarrierConnection, findAccountLine } from '../store/lines-repository.ts';
+import type { Message, MessageStatus } from '../store/schema.ts';
+import { lineWebhookUrl } from './carrier-registry.ts';
+import type { ServiceContext } from './context.ts';
+import { COMPLIANCE_REASONS } from './outbound.ts';
+
+const SENDABLE: MessageStatus[] = ['queued', 'sending'];
+
+export interface SendFaults {
+  /** Test-only: die with SIGKILL at this point of a send (see RINGBACK_FAULT). */
+  kill?: 'kill-before-send' | 'kill-after-send';
+}
+
+type Verdict = { go: true; message: Message; reconcile: boolean } | { go: false };
+
+export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = {}): TaskDefinition {
+  const stop = async (message: Message, status: 'expired' | 'canceled', why: string, eventType: string) => {
+    const now = ctx.clock().toISOString();
+    await ctx.store.transaction(async (tx) => {
+      const moved = await transitionMessage(tx.db, message.id, SENDABLE, { status, error_message: why, updated_at: now });
+      if (!moved) return;
+      await insertEvent(tx.db, {
+        account_id: message.account_id,
+        type: eventType,
+        subject_type: 'message',
+        subject_id: message.id,
+        actor: 'system',
+        data: JSON.stringify({ reason: why }),
+        created_at: now,
+      });
+    });
+    ctx.metrics.sendResults.inc({ result: status });
+  };
+
+  /** Re-checks the rules and marks the message "sending" in one transaction. */
+  const prepare = async (messageId: string): Promise<Verdict> => {
+    const message = await findMessage(ctx.store.db, messageId);
+    if (!message || !SENDABLE.includes(message.status)) return { go: false };
+    const now = ctx.clock();
+    if (message.send_deadline && now.toISOString() > message.send_deadline) {
+      // A message that may already be at the carrier is reconciled, not expired.
+      if (message.status === 'queued') {
+        await stop(message, 'expired', 'expired: it could not be sent within its window, and a late text would not help', 'message.expired');
+        return { go: false };
+      }
+    }
+    if (message.status === 'queued' && message.author !== 'user' && !COMPLIANCE_REASONS.has(message.reason)) {
+      const why = await reasonToHold(ctx, message);
+      if (why) {
+        await stop(message, 'canceled', why, 'message.canceled');
+        return { go: false };
+      }
+    }
+    if (message.status === 'sending') return { go: true, message, reconcile: true };
+    const moved = await transitionMessage(ctx.store.db, message.id, ['queued'], {
+      status: 'sending',
+      attempts: message.attempts + 1,
+      updated_at: now.toISOString(),
+    });
+    return moved ? { go: true, message, reconcile: false } : { go: false };
+  };
+
+  const recordSent = async (message: Message, carrierMessageId: string, segments: number | undefined) => {
+    const now = ctx.clock();
+    await ctx.store.transaction(async (tx) => {
+      const moved = await transitionMessage(tx.db, message.id, SENDABLE, {
+        status: 'sent',
+        carrier_message_id: carrierMessageId,
+        sent_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        ...(segments ? { segments } : {}),
+      });
+      if (!moved) {
+        // A delivery receipt overtook us; keep its status, but record the carrier's id.
+        await recordCarrierIdIfMissing(tx.db, message.id, carrierMessageId, now.toISOString());
+      }
+      if (message.reason === 'missed_call') {
+        const lead = await findOpenLead(tx.db, message.account_id, message.contact_id);
+        if (lead) await advanceLead(tx.db, lead.id, 'contacted', ['new'], now.toISOString());
+      }
+    });
+    ctx.metrics.sendResults.inc({ result: 'sent' });
+    if (message.call_id) {
+      ctx.metrics.missedCallToSendSeconds.observe({ carrier: 'any' }, (now.getTime() - Date.parse(message.created_at)) / 1000);
+    }
+  };
+
+  const recordFailed = async (message: Message, err: { code?: string | undefined; message: string }) => {
+    const now = ctx.clock().toISOString();
+    await ctx.store.transaction(async (tx) => {
+      const moved = await transitionMessage(tx.db, message.id, SENDABLE, {
+        status: 'failed',
+        carrier_error_code: err.code ?? null,
+        error_message: err.message,
+        updated_at: now,
+      });
+      if (!moved) return;
+      await insertEvent(tx.db, {
+        account_id: message.account_id,
+        type: 'message.failed',
+        subject_type: 'message',
+        subject_id: message.id,
+        actor: 'carrier',
+        data: JSON.stringify({ code: err.code ?? null, error: err.message }),
+        created_at: now,
+      });
+    });
+    ctx.metrics.sendResults.inc({ result: 'failed' });
+  };
+
+  return {
+    async run(payload) {
+      const verdict = await prepare(String(payload.messageId));
+      if (!verdict.go) return;
+      const { message } = verdict;
+      const line = await findAccountLine(ctx.store.db, message.account_id, message.line_id);
+      const connection = line && (await findCarrierConnection(ctx.store.db, line.carrier_connection_id));
+      if (!line || !connection) {
+        await recordFailed(message, { message: 'the line or its carrier connection no longer exists' });
+        return;
+      }
+      const carrier = ctx.carriers.adapterFor(connection);
+      const outbound: OutboundMessage = {
+        ref: message.id,
+        from: message.from_number,
+        to: message.to_number,
+        body: message.body,
+        validitySeconds: validitySeconds(ctx, message),
+        statusCallbackUrl: `${lineWebhookUrl(ctx.webhookBase(), connection, 'status')}?ref=${encodeURIComponent(message.id)}`,
+      };
+
+      if (verdict.reconcile) {
+        const found = await carrier.findSentMessage(outbound);
+        if (found) {
+          await recordSent(message, found.carrierMessageId, found.segments);
+          return;
+        }
+        // The carrier never got it: it is safe to send, unless its window has passed.
+        if (message.send_deadline && ctx.clock().toISOString() > message.send_deadline) {
+          await stop(message, 'expired', 'expired: it could not be sent within its window, and a late text would not help', 'message.expired');
+          return;
+        }
+      }
+
+      if (faults.kill === 'kill-before-send') process.kill(process.pid, 'SIGKILL');
+      let result;
+      try {
+        result = await carrier.sendMessage(outbound);
+      } catch (caught) {
+        if (!(caught instanceof CarrierError)) throw caught;
+        if (caught.kind === 'permanent') {
+          await recordFailed(message, { code: caught.code, message: caught.message });
+          return;
+        }
+        if (caught.kind === 'retryable') {
+          // Definitely not accepted: back to queued, so the next attempt need not reconcile.
+          await transitionMessage(ctx.store.db, message.id, ['sending'], { status: 'queued', updated_at: ctx.clock().toISOString() });
+        }
+        ctx.metrics.sendResults.inc({ result: 'retry' });
+        throw new RetryLaterError(`carrier: ${caught.message}`, caught.retryAfterMs ?? 0, { cause: caught });
+      }
+      if (faults.kill === 'kill-after-send') process.kill(process.pid, 'SIGKILL');
+      await recordSent(message, result.carrierMessageId, result.segments);
+    },
+
+    async onExhausted(payload, error) {
+      const message = await findMessage(ctx.store.db, String(payload.messageId));
+      if (!message) return;
+      const code = error.cause instanceof CarrierError ? error.cause.code : undefined;
+      await recordFailed(message, { code, message: `could not be sent after repeated attempts: ${error.message}` });
+    },
+  };
+}
+
+/** Why an automated message should not go out now, or null when it may. */
+async function reasonToHold(ctx: ServiceContext, message: Message): Promise<string | null> {
+  const db = ctx.store.db;
+  if (await findActiveSuppression(db, message.account_id, message.to_number)) return 'canceled: the recipient opted out';
+  const account = await findAccount(db, message.account_id);
+  if (account?.paused === 1) return 'canceled: the account is paused';
+  const line = await findAccountLine(db, message.account_id, message.line_id);
+  if (line?.paused === 1) return 'canceled: the line is paused';
+  if (line?.messaging_enabled === 0) return 'canceled: texting is turned off for the line';
+  const contact = await findContact(db, message.account_id, message.contact_id);
+  if (contact?.blocked === 1) return 'canceled: the contact is blocked';
+  if (message.reason === 'missed_call') {
+    const conversation = await findConversation(db, message.account_id, message.conversation_id);
+    if (conversation?.last_person_contact_at && conversation.last_person_contact_at > message.created_at) {
+      return 'canceled: a person already replied to this caller';
+    }
+  }
+  return null;
+}
+
+function validitySeconds(ctx: ServiceContext, message: Message): number {
+  if (!message.send_deadline) return 36_000;
+  const left = Math.ceil((Date.parse(message.send_deadline) - ctx.clock().getTime()) / 1000);
+  // Carriers take 1 s … 36,000 s (Twilio ValidityPeriod); a late text-back should die at the carrier too.
+  return Math.min(36_000, Math.max(60, left));
+}
+

@@ -1,0 +1,123 @@
+// The text-back flow for a missed call: gather the facts, ask the pure decision rule, store the
+// decision on the call, and queue the text, all inside the caller's transaction.
+import { classifyCallerId, type CallerId } from '../domain/caller-id.ts';
+import { describeCallbackWindow, slotAt } from '../domain/schedule.ts';
+import { DEFAULT_TEXT_BACK_TEMPLATES, firstNameOf, renderTemplate } from '../domain/templates.ts';
+import { decideTextBack, type Decision } from '../domain/text-back-decision.ts';
+import { formatPhoneForDisplay } from '../domain/phone.ts';
+import type { Tx } from '../store/database.ts';
+import { updateCall } from '../store/calls-repository.ts';
+import { ensureContact, findActiveSuppression, findOpenLead, insertEvent, insertLead } from '../store/contacts-repository.ts';
+import { ensureConversation, findConversationFor, updateConversation } from '../store/conversations-repository.ts';
+import { findTextBackTemplate } from '../store/lines-repository.ts';
+import { newId } from '../store/ids.ts';
+import type { Account, Call, CallsTable, Line } from '../store/schema.ts';
+import { regionOf, scheduleOf } from './account-settings.ts';
+import type { ServiceContext } from './context.ts';
+import { queueOutbound } from './outbound.ts';
+
+export interface DecidedCall {
+  decision: Decision;
+  messageId: string | null;
+}
+
+const asDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
+
+export function callerIdFor(account: Account, line: Line, connectionKind: string, fromRaw: string): CallerId {
+  // Fictional 555-01xx numbers only exist inside the simulator; from a real carrier they are spoofed.
+  return classifyCallerId(fromRaw, { allowFictional: connectionKind === 'simulator', defaultRegion: regionOf(account) });
+}
+
+/** Decides and, when the rule says send, queues the text-back. The call must already be stored with its outcome. */
+export async function decideAndQueueTextBack(
+  ctx: ServiceContext,
+  tx: Tx,
+  input: { account: Account; line: Line; call: Call; callerId: CallerId; outcome: NonNullable<CallsTable['outcome']> },
+): Promise<DecidedCall> {
+  const { account, line, call, callerId } = input;
+  const now = ctx.clock();
+  const nowIso = now.toISOString();
+
+  const contact = callerId.kind === 'valid' ? await ensureContact(tx.db, account.id, callerId.e164, nowIso) : null;
+  const suppression = contact ? await findActiveSuppression(tx.db, account.id, contact.number) : undefined;
+  const existing = contact ? await findConversationFor(tx.db, line.id, contact.id) : undefined;
+
+  const decision = decideTextBack({
+    now,
+    callOutcome: input.outcome as Parameters<typeof decideTextBack>[0]['callOutcome'],
+    callerId,
+    contact: contact
+      ? { blocked: contact.blocked === 1, lineType: contact.line_type as never, invalid: contact.invalid === 1 }
+      : null,
+    suppressed: suppression !== undefined,
+    line: { paused: line.paused === 1, messagingEnabled: line.messaging_enabled === 1 },
+    account: { paused: account.paused === 1 },
+    lastAutoTextAt: asDate(existing?.last_auto_text_at),
+    lastPersonContactAt: asDate(existing?.last_person_contact_at),
+    cooldownMs: ctx.config.cooldownHours * 3_600_000,
+  });
+
+  let messageId: string | null = null;
+  if (contact && decision.action === 'send') {
+    const conversation = existing ?? (await ensureConversation(tx.db, { accountId: account.id, lineId: line.id, contactId: contact.id }, nowIso));
+    const schedule = scheduleOf(account);
+    const slot = slotAt(now, schedule);
+    const template = await findTextBackTemplate(tx.db, account.id, line.id, slot);
+    const body = renderTemplate(template?.body ?? DEFAULT_TEXT_BACK_TEMPLATES[slot], {
+      business_name: account.name,
+      first_name: firstNameOf(contact.name),
+      callback_window: describeCallbackWindow(now, schedule),
+      booking_link: account.booking_url ?? '',
+      line_number: formatPhoneForDisplay(line.number),
+    });
+    const message = await queueOutbound(ctx, tx, {
+      line,
+      conversation,
+      toNumber: contact.number,
+      body,
+      author: 'automation',
+      reason: 'missed_call',
+      callId: call.id,
+      deadline: new Date(now.getTime() + ctx.config.sendWindowMinutes * 60_000),
+    });
+    messageId = message.id;
+    await updateConversation(tx.db, conversation.id, { last_auto_text_at: nowIso, updated_at: nowIso });
+  }
+
+  await updateCall(tx.db, call.id, {
+    contact_id: contact?.id ?? null,
+    decision: decision.action,
+    decision_reason: decision.reason,
+    decided_at: nowIso,
+    message_id: messageId,
+    updated_at: nowIso,
+  });
+
+  if (contact && input.outcome !== 'answered' && !(await findOpenLead(tx.db, account.id, contact.id))) {
+    await insertLead(tx.db, {
+      id: newId('lead'),
+      account_id: account.id,
+      contact_id: contact.id,
+      line_id: line.id,
+      source: 'missed_call',
+      stage: 'new',
+      value_cents: null,
+      call_id: call.id,
+      created_at: nowIso,
+      updated_at: nowIso,
+    });
+  }
+
+  await insertEvent(tx.db, {
+    account_id: account.id,
+    type: decision.action === 'send' ? 'text_back.queued' : 'text_back.skipped',
+    subject_type: 'call',
+    subject_id: call.id,
+    actor: 'system',
+    data: JSON.stringify({ reason: decision.reason, messageId }),
+    created_at: nowIso,
+  });
+
+  tx.afterCommit(() => ctx.metrics.decisions.inc({ decision: decision.action, reason: decision.reason }));
+  return { decision, messageId };
+}
