@@ -105,14 +105,24 @@ export interface TextMeasure {
   nonGsmCharacters: string[];
 }
 
+// Segmenting walks every grapheme and is the costliest step on the send path, while most bodies
+// are the same few rendered templates: remember recent answers.
+const MEASURE_CACHE_SIZE = 500;
+const measured = new Map<string, TextMeasure>();
+
 export function measureText(text: string): TextMeasure {
+  const known = measured.get(text);
+  if (known) return known;
   const message = new SegmentedMessage(text, 'auto');
-  return {
+  const result: TextMeasure = Object.freeze({
     encoding: message.encodingName,
     segments: message.segmentsCount,
     characters: characterCount(text),
-    nonGsmCharacters: [...new Set(message.getNonGsmCharacters())],
-  };
+    nonGsmCharacters: Object.freeze([...new Set(message.getNonGsmCharacters())]) as string[],
+  });
+  if (measured.size >= MEASURE_CACHE_SIZE) measured.delete(measured.keys().next().value!);
+  measured.set(text, result);
+  return result;
 }
 
 function characterCount(text: string): number {

@@ -34,8 +34,8 @@ export interface JobRunner extends JobQueue {
   /** Stops taking jobs and waits for the running ones to finish. */
   stop(): Promise<void>;
   readonly running: boolean;
-  /** Resolves when nothing is due or running (for tests and the CLI). */
-  drain(timeoutMs?: number): Promise<void>;
+  /** Resolves when nothing is running or due within `horizonMs` (for tests and the CLI). */
+  drain(timeoutMs?: number, horizonMs?: number): Promise<void>;
 }
 
 /** Thrown by a handler to retry after a specific delay (e.g. a carrier's Retry-After). */

@@ -87,11 +87,12 @@ export class SqliteJobRunner implements JobRunner {
     });
   }
 
-  async drain(timeoutMs = 10_000): Promise<void> {
+  async drain(timeoutMs = 10_000, horizonMs = 1_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const next = await jobs.nextRunAt(this.#opts.store.db);
-      const due = next !== null && next <= this.#now().toISOString();
+      // Retries due within the horizon count as pending work; later ones do not.
+      const due = next !== null && Date.parse(next) <= this.#now().getTime() + horizonMs;
       if (!due && this.#inFlight.size === 0 && !this.#ticking) return;
       if (Date.now() > deadline) throw new Error('jobs did not drain in time');
       await new Promise<void>((resolve) => {
