@@ -10,7 +10,8 @@ declare module 'fastify' {
 /** Every route registered in this scope needs an API key. */
 export function requireApiKey(scope: FastifyInstance, auth: Authenticator): void {
   scope.decorateRequest('principal', null);
-  scope.addHook('preHandler', async (request) => {
+  // onRequest: an unauthenticated request is refused before its body is even read.
+  scope.addHook('onRequest', async (request) => {
     request.principal = await auth.authenticate(request.headers.authorization);
   });
 }

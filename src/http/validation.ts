@@ -3,11 +3,15 @@ import { z } from 'zod';
 import { normalizePhone } from '../domain/phone.ts';
 import { AppError, type FieldError } from '../services/errors.ts';
 
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+}
+
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && missing) return 'is required';
   if (issue.code === 'invalid_type') {
-    const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
-    if (value === undefined) return 'is required';
-    return `must be ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+    return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a JSON object' : `a ${issue.expected}`}`;
   }
   if (issue.code === 'unrecognized_keys') return `is not a known field (${issue.keys.join(', ')})`;
   if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -18,7 +22,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where
   const result = schema.safeParse(input ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
   const fields: FieldError[] = result.error.issues.map((issue) => {
-    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || where;
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || `(request ${where})`;
     return { field, message: describeIssue(issue, input) };
   });
   const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');

@@ -80,12 +80,15 @@ export async function listApiKeys(ctx: ServiceContext, accountId: string): Promi
   return (await accounts.listApiKeys(ctx.store.db, accountId)).map(presentKey);
 }
 
-export async function revokeApiKey(ctx: ServiceContext, accountId: string, idOrPrefix: string): Promise<void> {
-  const keys = await accounts.listApiKeys(ctx.store.db, accountId);
+export async function revokeApiKey(ctx: ServiceContext, principal: Principal, idOrPrefix: string): Promise<void> {
+  const keys = await accounts.listApiKeys(ctx.store.db, principal.accountId);
   const key = keys.find((k) => k.id === idOrPrefix || k.prefix === idOrPrefix);
   if (!key) throw notFound(`API key ${idOrPrefix}`);
+  if (key.id === principal.apiKeyId) {
+    throw new AppError('conflict', 'a key cannot revoke itself; use another key (or the CLI) to revoke this one');
+  }
   if (key.revoked_at) throw new AppError('conflict', `API key ${key.id} was already revoked at ${key.revoked_at}`);
-  await accounts.revokeApiKey(ctx.store.db, accountId, key.id, ctx.clock().toISOString());
+  await accounts.revokeApiKey(ctx.store.db, principal.accountId, key.id, ctx.clock().toISOString());
 }
 
 const TOUCH_INTERVAL_MS = 60_000;

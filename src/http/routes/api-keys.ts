@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/access.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { AppError } from '../../services/errors.ts';
 import { principalOf } from '../auth.ts';
 import { parseInput } from '../validation.ts';
 
@@ -18,11 +17,7 @@ export function registerApiKeyRoutes(api: FastifyInstance, ctx: ServiceContext):
   });
 
   api.delete<{ Params: { id: string } }>('/api-keys/:id', async (request, reply) => {
-    const principal = principalOf(request);
-    if (request.params.id === principal.apiKeyId) {
-      throw new AppError('conflict', 'a key cannot revoke itself; use another key (or the CLI) to revoke this one');
-    }
-    await revokeApiKey(ctx, principal.accountId, request.params.id);
+    await revokeApiKey(ctx, principalOf(request), request.params.id);
     return reply.status(204).send();
   });
 }

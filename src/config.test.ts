@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('defaults: port 3000, ./data, demo on, 24 h cooldown, 30 min send window', () => {
+  const c = loadConfig({}, '/srv/app');
+  assert.equal(c.port, 3000);
+  assert.equal(c.dataDir, '/srv/app/data');
+  assert.equal(c.demo, true);
+  assert.equal(c.cooldownHours, 24);
+  assert.equal(c.sendWindowMinutes, 30);
+  assert.equal(c.publicUrl, undefined);
+  assert.ok(Object.isFrozen(c));
+});
+
+const precedence: Array<{ name: string; env: Record<string, string>; port: number }> = [
+  { name: 'PORT is honoured', env: { PORT: '8080' }, port: 8080 },
+  { name: 'RINGBACK_PORT wins over PORT', env: { PORT: '8080', RINGBACK_PORT: '9090' }, port: 9090 },
+  { name: 'empty values count as unset', env: { RINGBACK_PORT: '' }, port: 3000 },
+];
+for (const c of precedence) {
+  test(c.name, () => assert.equal(loadConfig(c.env).port, c.port));
+}
+
+const invalid: Array<{ env: Record<string, string>; names: RegExp }> = [
+  { env: { RINGBACK_PORT: 'abc' }, names: /RINGBACK_PORT .*"abc"/ },
+  { env: { PORT: '70000' }, names: /PORT .*70000/ },
+  { env: { RINGBACK_PUBLIC_URL: 'ftp://x' }, names: /RINGBACK_PUBLIC_URL must be an http\(s\) URL/ },
+  { env: { RINGBACK_LOG_LEVEL: 'loud' }, names: /RINGBACK_LOG_LEVEL/ },
+  { env: { RINGBACK_ADMIN_EMAIL: 'not-an-email' }, names: /RINGBACK_ADMIN_EMAIL must be an email address/ },
+  { env: { RINGBACK_ADMIN_PASSWORD: 'short' }, names: /RINGBACK_ADMIN_PASSWORD must be at least 10 characters/ },
+  { env: { RINGBACK_ADMIN_API_KEY: 'abc' }, names: /RINGBACK_ADMIN_API_KEY must look like rb_/ },
+  { env: { RINGBACK_DEMO: 'maybe' }, names: /RINGBACK_DEMO/ },
+  { env: { RINGBACK_COOLDOWN_HOURS: '-1' }, names: /RINGBACK_COOLDOWN_HOURS/ },
+  { env: { RINGBACK_SEND_WINDOW_MINUTES: '0' }, names: /RINGBACK_SEND_WINDOW_MINUTES/ },
+  { env: { RINGBACK_FAULT: 'explode' }, names: /RINGBACK_FAULT/ },
+  { env: { RINGBACK_JOB_BACKOFF_BASE_MS: '1000', RINGBACK_JOB_BACKOFF_CAP_MS: '10' }, names: /RINGBACK_JOB_BACKOFF_CAP_MS must not be below/ },
+];
+for (const c of invalid) {
+  test(`a bad value stops the start and names the variable: ${JSON.stringify(c.env)}`, () => {
+    assert.throws(() => loadConfig(c.env), (err: unknown) => err instanceof ConfigError && c.names.test(err.message));
+  });
+}
+
+test('several bad values are all reported at once', () => {
+  assert.throws(
+    () => loadConfig({ RINGBACK_PORT: 'x', RINGBACK_LOG_LEVEL: 'y' }),
+    (err: unknown) => err instanceof ConfigError && /RINGBACK_PORT/.test(err.message) && /RINGBACK_LOG_LEVEL/.test(err.message),
+  );
+});
+
+test('the config file sets values; environment variables win over it', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ringback-config-'));
+  try {
+    const file = path.join(dir, 'ringback.json');
+    writeFileSync(file, JSON.stringify({ port: 4000, cooldownHours: 12, demo: false }));
+    const fromFile = loadConfig({ RINGBACK_CONFIG: file });
+    assert.deepEqual([fromFile.port, fromFile.cooldownHours, fromFile.demo, fromFile.configFile], [4000, 12, false, file]);
+    assert.equal(loadConfig({ RINGBACK_CONFIG: file, RINGBACK_PORT: '5000' }).port, 5000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a config file with unknown keys, bad JSON or missing is refused with its path', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ringback-config-'));
+  try {
+    const unknown = path.join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ prot: 4000 }));
+    assert.throws(() => loadConfig({ RINGBACK_CONFIG: unknown }), /unknown keys: prot/);
+    const broken = path.join(dir, 'broken.json');
+    writeFileSync(broken, '{ nope');
+    assert.throws(() => loadConfig({ RINGBACK_CONFIG: broken }), (err: unknown) => err instanceof ConfigError && err.message.includes(broken));
+    assert.throws(() => loadConfig({ RINGBACK_CONFIG: path.join(dir, 'missing.json') }), /could not be read/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
