@@ -33,6 +33,8 @@ const cases: Array<{ raw: string; allowFictional?: boolean; want: CallerId }> = 
   { raw: '+442071838750', want: { kind: 'valid', e164: '+442071838750', lineType: 'landline', fictional: false } },
   { raw: '+445600123456', want: { kind: 'valid', e164: '+445600123456', lineType: 'voip', fictional: false } },
   { raw: '+18005551234', want: { kind: 'valid', e164: '+18005551234', lineType: 'toll_free', fictional: false } },
+  { raw: '+19005551234', want: { kind: 'valid', e164: '+19005551234', lineType: 'no_sms', fictional: false } },
+  { raw: '+449012345678', want: { kind: 'valid', e164: '+449012345678', lineType: 'no_sms', fictional: false } },
   { raw: '+18885550100', want: { kind: 'valid', e164: '+18885550100', lineType: 'unknown', fictional: true } },
   { raw: '+15555550123', want: { kind: 'valid', e164: '+15555550123', lineType: 'unknown', fictional: true } },
   { raw: '+15555550123', allowFictional: false, want: { kind: 'invalid', raw: '+15555550123' } },

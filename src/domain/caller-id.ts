@@ -2,7 +2,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode, NumberType } from 'libphonenumber-js/max';
 import { isFictionalNanp, normalizePhone } from './phone.ts';
 
-export type LineType = 'mobile' | 'landline' | 'voip' | 'toll_free' | 'unknown';
+/** `no_sms`: premium-rate, pager and voicemail-only numbers, which cannot take texts. */
+export type LineType = 'mobile' | 'landline' | 'voip' | 'toll_free' | 'no_sms' | 'unknown';
 
 export type CallerId =
   | { kind: 'valid'; e164: string; lineType: LineType; fictional: boolean }
@@ -63,6 +64,10 @@ function lineTypeOf(type: NumberType): LineType {
       return 'voip';
     case 'TOLL_FREE':
       return 'toll_free';
+    case 'PREMIUM_RATE':
+    case 'PAGER':
+    case 'VOICEMAIL':
+      return 'no_sms';
     default:
       // FIXED_LINE_OR_MOBILE (all of NANP) tells us nothing about whether texts can arrive.
       return 'unknown';

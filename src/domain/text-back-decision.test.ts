@@ -22,7 +22,7 @@ const base: TextBackInput = {
 
 const SEND: Decision = { action: 'send', reason: 'missed_call' };
 const skip = (reason: SkipReason): Decision => ({ action: 'skip', reason });
-const valid = (lineType: 'mobile' | 'landline' | 'voip' | 'toll_free' | 'unknown') =>
+const valid = (lineType: 'mobile' | 'landline' | 'voip' | 'toll_free' | 'no_sms' | 'unknown') =>
   ({ kind: 'valid', e164: '+12127365000', lineType, fictional: false }) as const;
 
 const cases: Array<{ name: string; change: Partial<TextBackInput>; want: Decision }> = [
@@ -57,6 +57,7 @@ const cases: Array<{ name: string; change: Partial<TextBackInput>; want: Decisio
   },
   { name: 'landline caller ID', change: { callerId: valid('landline') }, want: skip('not_mobile') },
   { name: 'toll-free caller ID', change: { callerId: valid('toll_free') }, want: skip('not_mobile') },
+  { name: 'premium-rate, pager or voicemail caller ID', change: { callerId: valid('no_sms') }, want: skip('not_mobile') },
   { name: 'a person replied', change: { lastPersonContactAt: ago(60_000) }, want: skip('person_replied') },
   { name: 'already auto-texted', change: { lastAutoTextAt: ago(60_000) }, want: skip('cooldown') },
 

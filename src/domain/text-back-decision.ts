@@ -50,7 +50,7 @@ export function decideTextBack(input: TextBackInput): Decision {
   if (contact?.invalid) return skip('invalid_caller');
   // What we learned about the contact (lookup, delivery errors) beats what the number looks like.
   const lineType = contact && contact.lineType !== 'unknown' ? contact.lineType : callerId.lineType;
-  if (lineType === 'landline' || lineType === 'toll_free') return skip('not_mobile');
+  if (lineType === 'landline' || lineType === 'toll_free' || lineType === 'no_sms') return skip('not_mobile');
   if (within(input.lastPersonContactAt, input)) return skip('person_replied');
   if (within(input.lastAutoTextAt, input)) return skip('cooldown');
   return { action: 'send', reason: 'missed_call' };
