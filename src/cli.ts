@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { formatPhoneForDisplay } from './domain/phone.ts';
+import { formatPhoneForDisplay, normalizePhone } from './domain/phone.ts';
 import { createLogger, createRingback, databaseFile } from './main.ts';
 import { findFirstOwner } from './store/accounts-repository.ts';
 import { openSqliteStore } from './store/database.ts';
@@ -178,8 +178,15 @@ async function simulate(config: Config, sub: string | undefined, o: SimulateOpti
   const inbox = async (phone: string) =>
     (await call('GET', `/api/v1/simulator/phones/${encodeURIComponent(phone)}/messages`)).messages as Array<{ from: string; body: string; receivedAt: string }>;
 
+  const phoneOption = (name: string, value: string) => {
+    const phone = normalizePhone(value);
+    if (!phone.ok) throw new UsageError(`--${name} ${phone.reason}`);
+    return phone.e164;
+  };
+
   if (sub === 'call') {
     if (!o.from) throw new UsageError('simulate call needs --from');
+    o.from = phoneOption('from', o.from);
     const to = o.to ?? (await defaultLine());
     const before = (await inbox(o.from)).length;
     const placedAt = Date.now();
@@ -206,6 +213,7 @@ async function simulate(config: Config, sub: string | undefined, o: SimulateOpti
   }
   if (sub === 'text') {
     if (!o.from || o.body === undefined) throw new UsageError('simulate text needs --from and --body');
+    o.from = phoneOption('from', o.from);
     const to = o.to ?? (await defaultLine());
     const sent = await call('POST', '/api/v1/simulator/messages', { from: o.from, to, body: o.body });
     print(o.json, sent, `text ${sent.id}: ${o.from} → ${to}`);
@@ -213,6 +221,7 @@ async function simulate(config: Config, sub: string | undefined, o: SimulateOpti
   }
   if (sub === 'inbox') {
     if (!o.phone) throw new UsageError('simulate inbox needs --phone');
+    o.phone = phoneOption('phone', o.phone);
     const messages = await inbox(o.phone);
     print(
       o.json,
