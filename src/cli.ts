@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { formatPhoneForDisplay, normalizePhone } from './domain/phone.ts';
+import { normalizePhone } from './domain/phone.ts';
 import { createLogger, createRingback, databaseFile } from './main.ts';
 import { findFirstOwner } from './store/accounts-repository.ts';
 import { openSqliteStore } from './store/database.ts';
@@ -17,8 +17,10 @@ const USAGE = `Usage: ringback <command> [options]
 Commands:
   start                          run Ringback (HTTP server, jobs, simulator)
   migrate                        apply database migrations and exit
-  simulate call --from N [--to LINE] [--outcome unanswered|busy|answered|hangup] [--after S]
-                                 a virtual phone calls a line; waits for and prints the text-back
+  simulate call --from N [--to LINE] [--outcome unanswered|busy|answered|hangup] [--after S] [--wait S]
+                                 a virtual phone calls a line; waits up to --wait seconds (default 3)
+                                 for the text-back and prints it. --after sets how long the call
+                                 lasted (the simulator reports it at once rather than making you wait)
   simulate text --from N [--to LINE] --body TEXT
                                  a virtual phone texts a line
   simulate inbox --phone N       what a virtual phone has received
@@ -35,6 +37,12 @@ Options:
 Configuration comes from RINGBACK_* environment variables; see the README.`;
 
 class UsageError extends Error {}
+
+/** +15555550100 → "+1 555-555-0100"; other numbers as they are. */
+function formatNanp(e164: string): string {
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return m ? `+1 ${m[1]}-${m[2]}-${m[3]}` : e164;
+}
 
 function print(json: boolean, data: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : text + '\n');
@@ -89,8 +97,8 @@ async function start(config: Config): Promise<number> {
     `  Ringback is running at ${shown}   (data in ${config.dataDir})`,
     '',
     boot.generatedPassword
-      ? `  Sign in as ${boot.owner.email} with password ${boot.generatedPassword}   (shown once)`
-      : `  Sign in as ${boot.owner.email}${boot.created ? ' with RINGBACK_ADMIN_PASSWORD' : ' (password set on first start)'}`,
+      ? `  Owner sign-in: ${boot.owner.email} / ${boot.generatedPassword}   (shown once; set RINGBACK_ADMIN_PASSWORD to choose it)`
+      : `  Owner sign-in: ${boot.owner.email}${boot.created ? ' with RINGBACK_ADMIN_PASSWORD' : ' (password set on first start, or RINGBACK_ADMIN_PASSWORD)'}`,
     boot.generatedApiKey
       ? `  API key: ${boot.generatedApiKey}   (shown once; more with: npx ringback api-keys create)`
       : `  API keys: npx ringback api-keys list | create`,
@@ -98,7 +106,7 @@ async function start(config: Config): Promise<number> {
   if (boot.demoLine) {
     lines.push(
       '',
-      `  Demo line ${formatPhoneForDisplay(boot.demoLine)} runs on the built-in phone simulator. Try it:`,
+      `  Demo line ${formatNanp(boot.demoLine)} runs on the built-in phone simulator. Try it:`,
       '    1. A caller rings the demo line and nobody answers:',
       '         npx ringback simulate call --from +15555550123 --outcome unanswered',
       '    2. The text-back arrives on the caller\'s virtual phone (the command above prints it), or:',

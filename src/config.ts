@@ -59,7 +59,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_FAULT: 'fault',
 };
 
-/** The documented variables, for the README table and `ringback config`. */
+/** Every variable Ringback reads. */
 export const CONFIG_VARIABLES = [...Object.keys(ENV_KEYS), 'PORT', 'RINGBACK_CONFIG'];
 
 export class ConfigError extends Error {
@@ -67,6 +67,18 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/** Never echoed back in error messages. */
+const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey']);
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.join(', ')}`;
+  if (issue.code === 'invalid_union') return 'must be true or false';
+  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${String(issue.maximum)}`;
+  return issue.message;
 }
 
 function variableFor(key: string): string {
@@ -110,7 +122,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const name = key === 'port' && env.RINGBACK_PORT === undefined && env.PORT !== undefined ? 'PORT' : variableFor(key);
-      return `${name} ${issue.message.replace(/^Invalid input: /, '')} (got ${JSON.stringify(raw[key])})`;
+      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
+      return `${name} ${describeIssue(issue)}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

@@ -233,6 +233,17 @@ describe('core loop', () => {
     assert.equal(inbox[0]!.from, '+15555550150');
   });
 
+  test('events mode: a call reported after its send window expires visibly instead of going out late', async () => {
+    const caller = nextCaller();
+    const sixHoursAgo = new Date(Date.now() - 6 * 3_600_000).toISOString();
+    const res = await server.api('POST', '/api/v1/calls', { line: '+15555550150', from: caller, status: 'missed', externalId: 'pbx-late-1', occurredAt: sixHoursAgo });
+    assert.equal(res.status, 201);
+    await settle(server);
+    const message = await server.ringback.store.db.selectFrom('messages').selectAll().where('id', '=', res.body.call.decision.messageId).executeTakeFirstOrThrow();
+    assert.equal(message.status, 'expired');
+    assert.equal((await server.phoneInbox(caller)).length, 0);
+  });
+
   test('a paused line records the call and says why no text went out', async () => {
     const paused = await server.api('PATCH', `/api/v1/lines/${encodeURIComponent(DEMO_LINE)}`, { paused: true });
     assert.equal(paused.status, 200);
@@ -275,7 +286,7 @@ describe('core loop', () => {
   test('metrics report the send latency histogram and decisions by reason', async () => {
     const res = await fetch(server.url + '/metrics');
     const text = await res.text();
-    assert.match(text, /ringback_missed_call_to_send_request_seconds_count\{carrier="any"\} [1-9]/);
+    assert.match(text, /ringback_missed_call_to_send_request_seconds_count\{carrier="simulator"\} [1-9]/);
     assert.match(text, /ringback_text_back_decisions_total\{decision="skip",reason="cooldown"\} [1-9]/);
     assert.match(text, /ringback_text_back_decisions_total\{decision="send",reason="missed_call"\} [1-9]/);
   });

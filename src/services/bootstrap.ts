@@ -80,18 +80,19 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
     const apiKey = config.adminApiKey ?? generateApiKey();
     await storeApiKey(tx.db, { accountId, userId }, 'owner (first start)', apiKey, now);
 
+    // The built-in simulator is always there, so lines can be tried before any carrier is added.
+    const connectionId = newId('cc');
+    await insertCarrierConnection(tx.db, {
+      id: connectionId,
+      account_id: accountId,
+      kind: 'simulator',
+      name: 'Built-in simulator',
+      credentials: JSON.stringify({ signingSecret: randomBytes(24).toString('base64url') }),
+      api_base_url: null,
+      created_at: now,
+    });
     let demoLine: string | undefined;
     if (config.demo) {
-      const connectionId = newId('cc');
-      await insertCarrierConnection(tx.db, {
-        id: connectionId,
-        account_id: accountId,
-        kind: 'simulator',
-        name: 'Built-in simulator',
-        credentials: JSON.stringify({ signingSecret: randomBytes(24).toString('base64url') }),
-        api_base_url: null,
-        created_at: now,
-      });
       await insertLine(tx.db, {
         id: newId('line'),
         account_id: accountId,

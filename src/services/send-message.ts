@@ -89,9 +89,6 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       }
     });
     ctx.metrics.sendResults.inc({ result: 'sent' });
-    if (message.call_id) {
-      ctx.metrics.missedCallToSendSeconds.observe({ carrier: 'any' }, (now.getTime() - Date.parse(message.created_at)) / 1000);
-    }
   };
 
   const recordFailed = async (message: Message, err: { code?: string | undefined; message: string }) => {
@@ -152,6 +149,11 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       }
 
       if (faults.kill === 'kill-before-send') process.kill(process.pid, 'SIGKILL');
+      if (message.reason === 'missed_call' && message.attempts === 0) {
+        // Recorded (missed call) → request leaving for the carrier, first attempt only.
+        const seconds = (ctx.clock().getTime() - Date.parse(message.created_at)) / 1000;
+        ctx.metrics.missedCallToSendSeconds.observe({ carrier: connection.kind }, seconds);
+      }
       let result;
       try {
         result = await carrier.sendMessage(outbound);

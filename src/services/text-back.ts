@@ -78,7 +78,8 @@ export async function decideAndQueueTextBack(
       author: 'automation',
       reason: 'missed_call',
       callId: call.id,
-      deadline: new Date(now.getTime() + ctx.config.sendWindowMinutes * 60_000),
+      // The window runs from the call itself: a call reported hours late must not be texted now.
+      deadline: new Date(Date.parse(call.ended_at ?? call.started_at) + ctx.config.sendWindowMinutes * 60_000),
     });
     messageId = message.id;
     await updateConversation(tx.db, conversation.id, { last_auto_text_at: nowIso, updated_at: nowIso });

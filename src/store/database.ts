@@ -1,6 +1,6 @@
 // Opens the store and runs migrations. Embedded mode is SQLite through node:sqlite; the same
 // schema and repositories are written to run on Postgres too.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, type Transaction } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
@@ -36,8 +36,17 @@ class StaticMigrationProvider implements MigrationProvider {
 }
 
 export function openSqliteStore(file: string): Store {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ path: file, busyTimeoutMs: 5000 }) });
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Kysely<Database>({
+    dialect: new NodeSqliteDialect({
+      path: file,
+      busyTimeoutMs: 5000,
+      // Contacts, messages and credentials: readable by the owner of the process only.
+      onOpen: () => {
+        if (file !== ':memory:') chmodSync(file, 0o600);
+      },
+    }),
+  });
   return {
     kind: 'sqlite',
     db,

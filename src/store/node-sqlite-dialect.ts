@@ -20,6 +20,8 @@ export interface NodeSqliteOptions {
   /** File path, or ':memory:'. */
   path: string;
   busyTimeoutMs?: number;
+  /** Called once the database file exists. */
+  onOpen?: () => void;
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -113,6 +115,7 @@ class NodeSqliteDriver implements Driver {
     // FULL: a committed transaction survives power loss, not just a process crash.
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
+    this.#options.onOpen?.();
     this.#connection = new NodeSqliteConnection(db);
   }
 

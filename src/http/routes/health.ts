@@ -6,6 +6,15 @@ export interface Readiness {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServiceContext, readiness: Readiness): void {
+  app.get('/', async () => ({
+    name: 'Ringback',
+    status: 'ok',
+    api: '/api/v1 (Authorization: Bearer <API key>)',
+    health: '/healthz',
+    ready: '/readyz',
+    metrics: '/metrics',
+  }));
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
