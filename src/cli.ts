@@ -27,6 +27,14 @@ Commands:
   api-keys create [--name NAME]  create an API key for the owner (printed once)
   api-keys list                  list API keys
   api-keys revoke ID             revoke an API key (by id or prefix)
+  carriers add --kind twilio --account-sid AC… --auth-token …
+  carriers add --kind telnyx --telnyx-api-key KEY… --public-key … [--texml-app ID] [--messaging-profile ID]
+                                 add a carrier connection (checked with the carrier first)
+  carriers list | check ID | delete ID
+  lines add --number N --mode forward|conditional-forward|events [--carrier ID] [--ring N,N]
+            [--ring-seconds S] [--no-screening] [--greeting TEXT] [--voicemail] [--no-configure]
+                                 add a line; Ringback points the number at itself at the carrier
+  lines list | configure ID      list lines; point a line's number at Ringback again
 
 Options:
   --json                         print data as JSON
@@ -65,6 +73,23 @@ async function main(argv: string[]): Promise<number> {
       phone: { type: 'string' },
       name: { type: 'string' },
       wait: { type: 'string' },
+      kind: { type: 'string' },
+      'account-sid': { type: 'string' },
+      'auth-token': { type: 'string' },
+      'telnyx-api-key': { type: 'string' },
+      'public-key': { type: 'string' },
+      'texml-app': { type: 'string' },
+      'messaging-profile': { type: 'string' },
+      'api-base-url': { type: 'string' },
+      number: { type: 'string' },
+      carrier: { type: 'string' },
+      mode: { type: 'string' },
+      ring: { type: 'string' },
+      'ring-seconds': { type: 'string' },
+      'no-screening': { type: 'boolean', default: false },
+      greeting: { type: 'string' },
+      voicemail: { type: 'boolean', default: false },
+      'no-configure': { type: 'boolean', default: false },
     },
   });
   const [command, sub, arg] = positionals;
@@ -82,6 +107,10 @@ async function main(argv: string[]): Promise<number> {
       return simulate(config, sub, values);
     case 'api-keys':
       return apiKeys(config, sub, arg ?? undefined, values);
+    case 'carriers':
+      return carriers(config, sub, arg ?? undefined, values);
+    case 'lines':
+      return lines(config, sub, arg ?? undefined, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -159,10 +188,13 @@ interface SimulateOptions {
   wait?: string | undefined;
 }
 
-async function simulate(config: Config, sub: string | undefined, o: SimulateOptions): Promise<number> {
+type ApiCall = (method: string, path: string, body?: unknown) => Promise<Record<string, any>>;
+
+/** Talks to the running server with the local CLI key (or --url / --api-key). */
+function apiClient(config: Config, o: { url?: string | undefined; 'api-key'?: string | undefined }): ApiCall {
   const base = (o.url ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
   const key = o['api-key'] ?? readCliKey(config);
-  const call = async (method: string, path: string, body?: unknown) => {
+  return async (method, path, body) => {
     let res: Response;
     try {
       res = await fetch(base + path, {
@@ -173,10 +205,19 @@ async function simulate(config: Config, sub: string | undefined, o: SimulateOpti
     } catch {
       throw new UsageError(`cannot reach Ringback at ${base}; is it running (npm start)?`);
     }
-    const data = (await res.json()) as Record<string, any>;
-    if (!res.ok) throw new UsageError(`${res.status}: ${data?.error?.message ?? JSON.stringify(data)}`);
+    const text = await res.text();
+    const data = (text ? JSON.parse(text) : {}) as Record<string, any>;
+    if (!res.ok) {
+      const fields = (data?.error?.fields as Array<{ field: string; message: string }> | undefined) ?? [];
+      const detail = fields.length > 1 ? `\n${fields.map((f) => `  - ${f.field} ${f.message}`).join('\n')}` : '';
+      throw new UsageError(`${res.status}: ${data?.error?.message ?? JSON.stringify(data)}${detail}`);
+    }
     return data;
   };
+}
+
+async function simulate(config: Config, sub: string | undefined, o: SimulateOptions): Promise<number> {
+  const call = apiClient(config, o);
   const defaultLine = async () => {
     const { lines } = await call('GET', '/api/v1/lines');
     const simulated = (lines as Array<{ number: string; carrierKind: string }>).find((l) => l.carrierKind === 'simulator');
@@ -239,6 +280,83 @@ async function simulate(config: Config, sub: string | undefined, o: SimulateOpti
     return 0;
   }
   throw new UsageError('simulate needs one of: call, text, inbox');
+}
+
+type Options = Record<string, string | boolean | undefined> & { json: boolean };
+
+async function carriers(config: Config, sub: string | undefined, arg: string | undefined, o: Options): Promise<number> {
+  const call = apiClient(config, o as SimulateOptions);
+  const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
+  if (sub === 'add') {
+    const kind = str('kind');
+    if (kind !== 'twilio' && kind !== 'telnyx') throw new UsageError('carriers add needs --kind twilio or --kind telnyx');
+    const body: Record<string, unknown> =
+      kind === 'twilio'
+        ? { kind, accountSid: str('account-sid'), authToken: str('auth-token') }
+        : { kind, apiKey: str('telnyx-api-key'), publicKey: str('public-key'), texmlApplicationId: str('texml-app'), messagingProfileId: str('messaging-profile') };
+    if (str('name')) body.name = str('name');
+    if (str('api-base-url')) body.apiBaseUrl = str('api-base-url');
+    for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
+    const { carrier } = await call('POST', '/api/v1/carriers', body);
+    print(o.json, { carrier }, `added ${carrier.kind} connection ${carrier.id} (${carrier.name})`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const { carriers: list } = await call('GET', '/api/v1/carriers');
+    print(o.json, { carriers: list }, (list as any[]).map((c) => `${c.id}  ${c.kind}  ${c.name}`).join('\n'));
+    return 0;
+  }
+  if (sub === 'check') {
+    if (!arg) throw new UsageError('carriers check needs the connection id (see carriers list)');
+    const { check } = await call('POST', `/api/v1/carriers/${encodeURIComponent(arg)}/check`);
+    const lines = [
+      check.ok ? 'everything is in order' : 'problems found:',
+      ...(check.problems as string[]).map((p) => `  - ${p}`),
+      ...(check.lines as any[]).map((l) => `${l.number}: ${l.ok ? 'ok' : (l.problems as string[]).join('; ')}`),
+    ];
+    print(o.json, { check }, lines.join('\n'));
+    return check.ok ? 0 : 1;
+  }
+  if (sub === 'delete') {
+    if (!arg) throw new UsageError('carriers delete needs the connection id');
+    await call('DELETE', `/api/v1/carriers/${encodeURIComponent(arg)}`);
+    print(o.json, { deleted: arg }, `deleted ${arg}`);
+    return 0;
+  }
+  throw new UsageError('carriers needs one of: add, list, check, delete');
+}
+
+async function lines(config: Config, sub: string | undefined, arg: string | undefined, o: Options): Promise<number> {
+  const call = apiClient(config, o as SimulateOptions);
+  const str = (name: string) => (typeof o[name] === 'string' ? (o[name] as string) : undefined);
+  if (sub === 'add') {
+    if (!str('number') || !str('mode')) throw new UsageError('lines add needs --number and --mode forward|conditional-forward|events');
+    const body: Record<string, unknown> = { number: str('number'), mode: str('mode') };
+    if (str('carrier')) body.carrierId = str('carrier');
+    if (str('name')) body.name = str('name');
+    if (str('ring')) body.ringTargets = str('ring')!.split(',').map((s) => s.trim());
+    if (str('ring-seconds')) body.ringSeconds = Number(str('ring-seconds'));
+    if (o['no-screening']) body.screening = false;
+    if (str('greeting')) body.greeting = str('greeting');
+    if (o.voicemail) body.voicemail = true;
+    if (o['no-configure']) body.configureCarrier = false;
+    const { line, carrierSetup } = await call('POST', '/api/v1/lines', body);
+    const setup = carrierSetup.configured ? `pointed at Ringback at ${line.carrierKind}` : `not configured at the carrier: ${carrierSetup.note}`;
+    print(o.json, { line, carrierSetup }, `added line ${line.number} (${line.id}), ${line.mode} mode; ${setup}`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const { lines: list } = await call('GET', '/api/v1/lines');
+    print(o.json, { lines: list }, (list as any[]).map((l) => `${l.id}  ${l.number}  ${l.mode}  ${l.carrierKind}${l.paused ? '  PAUSED' : ''}`).join('\n'));
+    return 0;
+  }
+  if (sub === 'configure') {
+    if (!arg) throw new UsageError('lines configure needs the line id or number');
+    const { carrierSetup } = await call('POST', `/api/v1/lines/${encodeURIComponent(arg)}/configure-carrier`);
+    print(o.json, { carrierSetup }, carrierSetup.configured ? 'pointed at Ringback' : carrierSetup.note);
+    return 0;
+  }
+  throw new UsageError('lines needs one of: add, list, configure');
 }
 
 function readCliKey(config: Config): string {

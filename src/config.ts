@@ -33,6 +33,11 @@ const ConfigSchema = z.object({
   jobMaxAttempts: z.coerce.number().int().min(1).max(100).default(8),
   jobBackoffBaseMs: z.coerce.number().int().min(1).default(500),
   jobBackoffCapMs: z.coerce.number().int().min(1).default(5 * 60_000),
+  /** 32 bytes, base64 or hex: encrypts carrier credentials. Unset: generated into the data dir. */
+  secretKey: z
+    .string()
+    .refine((v) => decodeSecretKey(v) !== null, 'must be 32 bytes, as 64 hex digits or base64 (e.g. openssl rand -base64 32)')
+    .optional(),
   /** Test-only crash points for the fault-injection suites; never set in production. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -56,6 +61,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_JOB_MAX_ATTEMPTS: 'jobMaxAttempts',
   RINGBACK_JOB_BACKOFF_BASE_MS: 'jobBackoffBaseMs',
   RINGBACK_JOB_BACKOFF_CAP_MS: 'jobBackoffCapMs',
+  RINGBACK_SECRET_KEY: 'secretKey',
   RINGBACK_FAULT: 'fault',
 };
 
@@ -70,7 +76,18 @@ export class ConfigError extends Error {
 }
 
 /** Never echoed back in error messages. */
-const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey']);
+const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey', 'secretKey']);
+
+/** A 32-byte key from 64 hex digits or base64; null when it is neither. */
+export function decodeSecretKey(value: string): Buffer | null {
+  const text = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return null;
+}
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;

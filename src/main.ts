@@ -15,6 +15,7 @@ import type { ServiceContext } from './services/context.ts';
 import { routeAllLines } from './services/lines.ts';
 import { SEND_MESSAGE_TASK } from './services/outbound.ts';
 import { createSendMessageTask } from './services/send-message.ts';
+import { loadSecretKey } from './services/credentials.ts';
 import { openSqliteStore, type Store } from './store/database.ts';
 
 export interface Ringback {
@@ -77,7 +78,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
     config,
     store,
     jobs: runner,
-    carriers: new CarrierRegistry(network),
+    carriers: new CarrierRegistry(network, loadSecretKey(config)),
     metrics,
     logger,
     clock,

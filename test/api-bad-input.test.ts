@@ -445,7 +445,7 @@ describe('lines', () => {
     { name: 'a ring target malformed', path: '/api/v1/lines', body: { ...line, ringTargets: [CALLER, 'abc'] }, status: 400, code: 'validation_failed', field: 'ringTargets.1' },
     { name: 'too many ring targets', path: '/api/v1/lines', body: { ...line, ringTargets: Array.from({ length: 11 }, (_, i) => `+155555501${String(10 + i)}`) }, status: 400, code: 'validation_failed', field: 'ringTargets' },
     { name: 'name blank', path: '/api/v1/lines', body: { ...line, name: '  ' }, status: 400, code: 'validation_failed', field: 'name' },
-    { name: 'unknown field', path: '/api/v1/lines', body: { ...line, voicemail: true }, status: 400, code: 'validation_failed', field: 'voicemail' },
+    { name: 'unknown field', path: '/api/v1/lines', body: { ...line, recordCalls: true }, status: 400, code: 'validation_failed', field: 'recordCalls' },
     { name: 'unknown carrierId', path: '/api/v1/lines', body: { ...line, carrierId: 'cc_nope' }, status: 404, code: 'not_found', field: 'carrierId', mentions: ['cc_nope'] },
     { name: 'duplicate number', path: '/api/v1/lines', body: { ...line, number: DEMO_LINE }, status: 409, code: 'conflict', mentions: [DEMO_LINE] },
     { name: 'duplicate number written nationally', path: '/api/v1/lines', body: { ...line, number: '(555) 555-0100' }, status: 409, code: 'conflict', mentions: [DEMO_LINE] },
@@ -652,7 +652,7 @@ describe('carrier webhooks', () => {
     assert.equal(carriers.status, 200);
     connectionId = carriers.body.carriers.find((c: { kind: string }) => c.kind === 'simulator').id;
     const row = await server.ringback.store.db.selectFrom('carrier_connections').selectAll().where('id', '=', connectionId).executeTakeFirstOrThrow();
-    secret = (JSON.parse(row.credentials) as { signingSecret: string }).signingSecret;
+    secret = (server.ringback.ctx.carriers.open(row) as { signingSecret: string }).signingSecret;
   });
   after(async () => {
     await server.close();

@@ -185,7 +185,7 @@ describe('core loop', () => {
     const db = server.ringback.store.db;
     const connection = await db.selectFrom('carrier_connections').selectAll().executeTakeFirstOrThrow();
     const { carrier_call_id } = await db.selectFrom('calls').select('carrier_call_id').where('id', '=', decided.id).executeTakeFirstOrThrow();
-    const secret = JSON.parse(connection.credentials).signingSecret as string;
+    const secret = server.ringback.ctx.carriers.open(connection).signingSecret as string;
     const path = `/webhooks/simulator/${connection.id}/voice/result`;
     const payload = JSON.stringify({
       event: 'call.completed',

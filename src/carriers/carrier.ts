@@ -20,6 +20,12 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 /** What became of a call, as the domain model names it. */
 export type CallOutcome = 'answered' | 'missed' | 'busy' | 'failed' | 'voicemail' | 'rejected';
 
+/**
+ * What a call webhook says. One call (the caller's leg, `carrierCallId`) produces several:
+ * incoming → (screen → screen accepted) → completed (the dial result) → ended (the carrier's
+ * final status, a backstop when no dial result comes, e.g. the caller hung up mid-ring) →
+ * voicemail (a recording left after a missed call).
+ */
 export type CallEvent =
   | {
       type: 'call.incoming';
@@ -42,6 +48,51 @@ export type CallEvent =
       forwardedFrom?: string;
       voicemailUrl?: string;
       voicemailTranscript?: string;
+      /**
+       * The carrier reports the dialled phone picked up, but cannot tell a person from a
+       * voicemail box: it counts as answered only if the person pressed a key at screening.
+       */
+      answerNeedsScreening?: boolean;
+    }
+  | {
+      /** The carrier's final status for the caller's leg. */
+      type: 'call.ended';
+      carrierCallId: string;
+      from: string;
+      to: string;
+      status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+      endedAt: Date;
+      forwardedFrom?: string;
+    }
+  | {
+      /** A status callback for a call still in progress (ringing, answered): nothing to do. */
+      type: 'call.progress';
+      carrierCallId: string;
+      to: string;
+      status: string;
+    }
+  | {
+      /** The dialled phone picked up; the person answering is about to be asked to press a key. */
+      type: 'call.screen';
+      carrierCallId: string;
+      /** The caller's number, as carried in the screening URL. */
+      from: string;
+      to: string;
+    }
+  | {
+      /** The person answering pressed a key: the call is theirs. */
+      type: 'call.screen_accepted';
+      carrierCallId: string;
+      to: string;
+      digits: string;
+    }
+  | {
+      type: 'call.voicemail';
+      carrierCallId: string;
+      to: string;
+      recordingUrl: string;
+      transcript?: string;
+      durationSeconds?: number;
     };
 
 export interface InboundMessage {
@@ -75,6 +126,25 @@ export type CallInstructions =
       callerId: string;
       /** Where the carrier reports the dial result. */
       resultUrl: string;
+      /** Where the carrier asks what to play to the person answering (when screening). */
+      screenUrl?: string;
+    }
+  | {
+      /** Played to the person answering: press a key within timeoutSeconds to take the call. */
+      action: 'screen';
+      prompt: string;
+      acceptUrl: string;
+      timeoutSeconds: number;
+    }
+  | { action: 'connect' }
+  | {
+      /** After a missed call: let the caller leave a message. */
+      action: 'voicemail';
+      greeting: string;
+      maxSeconds: number;
+      transcribe: boolean;
+      /** Where the carrier posts the recording (and its transcript, when it makes one). */
+      recordingUrl: string;
     }
   | { action: 'reject'; message?: string }
   | { action: 'hangup'; message?: string };
@@ -132,14 +202,52 @@ export class MalformedWebhookError extends Error {
   }
 }
 
-/** The three webhook endpoints every line has; the path segment of its URL. */
-export type WebhookKind = 'voice' | 'messages' | 'status';
+/** The webhook endpoints of a carrier connection; the path segment of their URLs. */
+export type WebhookKind =
+  | 'voice'
+  | 'voice/result'
+  | 'voice/screen'
+  | 'voice/screen-accept'
+  | 'voice/status'
+  | 'voice/voicemail'
+  | 'messages'
+  | 'status';
+
+export const WEBHOOK_KINDS: readonly WebhookKind[] = [
+  'voice',
+  'voice/result',
+  'voice/screen',
+  'voice/screen-accept',
+  'voice/status',
+  'voice/voicemail',
+  'messages',
+  'status',
+];
+
+/** The URLs a number must be pointed at, for the carrier's console or for configureNumber. */
+export interface LineWebhooks {
+  voice: string;
+  voiceStatus: string;
+  messages: string;
+}
+
+/** What a carrier says about one number on the account. */
+export interface NumberInspection {
+  found: boolean;
+  voiceUrl?: string | null;
+  messagesUrl?: string | null;
+}
+
+export type AccountCheck = { ok: true; accountName?: string } | { ok: false; problem: string };
 
 export interface CarrierAdapter {
   readonly kind: CarrierKind;
   verifyWebhook(req: WebhookRequest): VerifyResult;
-  /** Throws MalformedWebhookError when the body is not a call event this carrier sends. */
-  parseCallEvent(req: WebhookRequest): CallEvent;
+  /**
+   * Throws MalformedWebhookError when the body is not a call event this carrier sends.
+   * `hook` is the endpoint it arrived on (carriers whose bodies do not say which event they are).
+   */
+  parseCallEvent(req: WebhookRequest, hook: WebhookKind): CallEvent;
   parseInboundMessage(req: WebhookRequest): InboundMessage;
   parseStatusUpdate(req: WebhookRequest): StatusUpdate;
   renderCallResponse(instructions: CallInstructions): CallResponse;
@@ -147,4 +255,10 @@ export interface CarrierAdapter {
   sendMessage(message: OutboundMessage): Promise<SendResult>;
   /** After an ambiguous failure: did the carrier accept this message? null when it did not. */
   findSentMessage(message: OutboundMessage): Promise<SendResult | null>;
+  /** Are the credentials good? Throws nothing: a problem is described in plain words. */
+  checkAccount(): Promise<AccountCheck>;
+  /** Where the carrier sends this number's calls and texts now. */
+  inspectNumber(number: string): Promise<NumberInspection>;
+  /** Points the number's webhooks at Ringback. Throws CarrierError when it cannot. */
+  configureNumber(number: string, webhooks: LineWebhooks): Promise<void>;
 }

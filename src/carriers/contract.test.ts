@@ -4,8 +4,8 @@
 // and records everything). Only malformed and wrongly signed variants are crafted by hand.
 
 import { runCarrierContract } from './contract.ts';
-import type { CarrierHarness, ContractDialResult, ContractSendFault, SignedWebhook } from './contract.ts';
-import type { CallInstructions, WebhookKind, WebhookRequest } from './carrier.ts';
+import type { CarrierHarness, ContractDialResult, ContractSendFault, MalformedKind, SignedWebhook } from './contract.ts';
+import type { CallInstructions, WebhookRequest } from './carrier.ts';
 import { SimulatorNetwork } from './simulator/network.ts';
 import type { CallOutcomeChoice, TransportRequest, TransportResponse } from './simulator/network.ts';
 import { SimulatorCarrier } from './simulator/simulator-carrier.ts';
@@ -72,7 +72,7 @@ async function makeSimulatorHarness(): Promise<CarrierHarness> {
     nowSeconds: nowSeconds(),
   });
 
-  const malformedBodies: Record<WebhookKind, [string, Record<string, unknown> | string][]> = {
+  const malformedBodies: Record<MalformedKind, [string, Record<string, unknown> | string][]> = {
     voice: [
       [VOICE_URL, 'not json'],
       [VOICE_URL, '[]'],
@@ -116,7 +116,7 @@ async function makeSimulatorHarness(): Promise<CarrierHarness> {
       answer = dial;
       const { callId, done } = network.placeCall({ from, to, outcome: 'unanswered' });
       await done;
-      return { request: find('call.incoming', 'callId', callId), carrierId: callId };
+      return { request: find('call.incoming', 'callId', callId), carrierId: callId, hook: 'voice' };
     },
 
     async dialResult({ from, to, result }): Promise<SignedWebhook> {
@@ -125,13 +125,13 @@ async function makeSimulatorHarness(): Promise<CarrierHarness> {
       const { callId, done } = network.placeCall({ from, to, outcome });
       clock += 1000; // the completion is signed a little later than the incoming call
       await done;
-      return { request: find('call.completed', 'callId', callId), carrierId: callId };
+      return { request: find('call.completed', 'callId', callId), carrierId: callId, hook: 'voice' };
     },
 
     async inboundText({ from, to, body }): Promise<SignedWebhook> {
       const { messageId, done } = network.sendText({ from, to, body });
       await done;
-      return { request: find('message.received', 'messageId', messageId), carrierId: messageId };
+      return { request: find('message.received', 'messageId', messageId), carrierId: messageId, hook: 'messages' };
     },
 
     async statusCallback(carrierMessageId) {

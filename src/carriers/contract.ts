@@ -28,7 +28,12 @@ export type ContractDialResult = 'no-answer' | 'busy' | 'answered' | 'caller-han
 export interface SignedWebhook {
   request: WebhookRequest;
   carrierId: string;
+  /** The endpoint the carrier sends it to (passed to parseCallEvent). */
+  hook: WebhookKind;
 }
+
+/** The endpoints whose bodies the suite checks for malformed input. */
+export type MalformedKind = 'voice' | 'messages' | 'status';
 
 /** What the carrier does with the next sendMessage. */
 export type ContractSendFault =
@@ -64,6 +69,13 @@ export interface CarrierHarness {
    * Leave undefined for carriers without one (Twilio).
    */
   signatureWindowSeconds?: number;
+  /**
+   * Dial results this carrier never reports as a completed call, each with the reason (e.g.
+   * Twilio sends no dial result for a call answered with <Reject/>). The suite skips them.
+   */
+  unsupportedDialResults?: Partial<Record<ContractDialResult, string>>;
+  /** A number that is NOT on the carrier account, for carriers that have such a thing (not the simulator). */
+  unknownNumber?: string;
 
   /** The webhook the carrier sends when `from` calls `to`. */
   incomingCall(call: { from: string; to: string }): Promise<SignedWebhook>;
@@ -79,7 +91,7 @@ export interface CarrierHarness {
   /** The same request signed with a different secret/key. */
   wronglySigned(req: WebhookRequest): WebhookRequest;
   /** Correctly signed requests whose bodies this carrier never sends for that endpoint (at least one). */
-  malformed(kind: WebhookKind): WebhookRequest[];
+  malformed(kind: MalformedKind): WebhookRequest[];
 
   /** Every message the carrier accepted, in order (including accepted-then-timeout ones). */
   sentMessages(): CarrierSentMessage[];
@@ -133,7 +145,7 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
       assert.ok(err.message.length > 0, 'a CarrierError must explain itself');
       return err;
     }
-    assert.fail(`expected sendMessage to fail with a ${kind} CarrierError, but it succeeded`);
+    assert.fail(`expected a ${kind} CarrierError, but the call succeeded`);
   }
 
   function assertRejected(result: ReturnType<CarrierAdapter['verifyWebhook']>, what: string): void {
@@ -220,8 +232,8 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
     describe('parseCallEvent', () => {
       it('parses an incoming call', async () => {
         await withHarness(async (h) => {
-          const { request, carrierId } = await h.incomingCall({ from: h.caller, to: h.line });
-          const event = h.adapter.parseCallEvent(request);
+          const { request, carrierId, hook } = await h.incomingCall({ from: h.caller, to: h.line });
+          const event = h.adapter.parseCallEvent(request, hook);
           assert.equal(event.type, 'call.incoming');
           assert.equal(event.carrierCallId, carrierId);
           assert.equal(event.from, h.caller);
@@ -233,10 +245,15 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
       });
 
       for (const [result, outcome] of DIAL_OUTCOMES) {
-        it(`parses a completed call: ${result} → ${outcome}`, async () => {
+        it(`parses a completed call: ${result} → ${outcome}`, async (t) => {
           await withHarness(async (h) => {
-            const { request, carrierId } = await h.dialResult({ from: h.caller, to: h.line, result });
-            const event = h.adapter.parseCallEvent(request);
+            const unsupported = h.unsupportedDialResults?.[result];
+            if (unsupported !== undefined) {
+              t.skip(`${name} does not report this: ${unsupported}`);
+              return;
+            }
+            const { request, carrierId, hook } = await h.dialResult({ from: h.caller, to: h.line, result });
+            const event = h.adapter.parseCallEvent(request, hook);
             assert.equal(event.type, 'call.completed');
             assert.equal(event.carrierCallId, carrierId);
             assert.equal(event.from, h.caller);
@@ -256,7 +273,7 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
           const a = await h.incomingCall({ from: h.caller, to: h.line });
           const b = await h.incomingCall({ from: h.caller, to: h.line });
           assert.notEqual(a.carrierId, b.carrierId, 'two calls have two carrier ids');
-          assert.notEqual(h.adapter.parseCallEvent(a.request).carrierCallId, h.adapter.parseCallEvent(b.request).carrierCallId);
+          assert.notEqual(h.adapter.parseCallEvent(a.request, a.hook).carrierCallId, h.adapter.parseCallEvent(b.request, b.hook).carrierCallId);
         });
       });
     });
@@ -300,8 +317,8 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
     });
 
     describe('malformed webhooks', () => {
-      const parsers: ReadonlyArray<[WebhookKind, (a: CarrierAdapter, r: WebhookRequest) => unknown]> = [
-        ['voice', (a, r) => a.parseCallEvent(r)],
+      const parsers: ReadonlyArray<[MalformedKind, (a: CarrierAdapter, r: WebhookRequest) => unknown]> = [
+        ['voice', (a, r) => a.parseCallEvent(r, 'voice')],
         ['messages', (a, r) => a.parseInboundMessage(r)],
         ['status', (a, r) => a.parseStatusUpdate(r)],
       ];
@@ -322,7 +339,7 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
         await withHarness(async (h) => {
           const call = await h.incomingCall({ from: h.caller, to: h.line });
           const text = await h.inboundText({ from: h.caller, to: h.line, body: 'hello' });
-          assert.throws(() => h.adapter.parseCallEvent(text.request), MalformedWebhookError);
+          assert.throws(() => h.adapter.parseCallEvent(text.request, 'voice'), MalformedWebhookError);
           assert.throws(() => h.adapter.parseInboundMessage(call.request), MalformedWebhookError);
           assert.throws(() => h.adapter.parseStatusUpdate(text.request), MalformedWebhookError);
         });
@@ -352,6 +369,48 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
             screening: false,
             callerId: '+14155550100',
             resultUrl: 'https://ringback.example.com/webhooks/line_1/voice/result',
+          },
+        ],
+        [
+          'dial with a screening URL',
+          {
+            action: 'dial',
+            targets: ['+14155550111'],
+            ringSeconds: 20,
+            screening: true,
+            callerId: '+14155550123',
+            resultUrl: 'https://ringback.example.com/webhooks/line_1/voice/result',
+            screenUrl: 'https://ringback.example.com/webhooks/line_1/voice/screen?call=CA1&line=%2B14155550100&caller=%2B14155550123',
+          },
+        ],
+        [
+          'screen',
+          {
+            action: 'screen',
+            prompt: 'Call for Acme Plumbing from 415-555-0123. Press any key to take it.',
+            acceptUrl: 'https://ringback.example.com/webhooks/line_1/voice/screen-accept?call=CA1&line=%2B14155550100',
+            timeoutSeconds: 6,
+          },
+        ],
+        ['connect', { action: 'connect' }],
+        [
+          'voicemail with transcription',
+          {
+            action: 'voicemail',
+            greeting: 'Sorry we missed you. Leave a message after the tone & we will call back.',
+            maxSeconds: 120,
+            transcribe: true,
+            recordingUrl: 'https://ringback.example.com/webhooks/line_1/voice/voicemail?call=CA1&line=%2B14155550100',
+          },
+        ],
+        [
+          'voicemail without transcription',
+          {
+            action: 'voicemail',
+            greeting: 'Please leave a message.',
+            maxSeconds: 60,
+            transcribe: false,
+            recordingUrl: 'https://ringback.example.com/webhooks/line_1/voice/voicemail?call=CA1&line=%2B14155550100',
           },
         ],
         ['reject', { action: 'reject' }],
@@ -422,6 +481,15 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
         });
       });
 
+      it('findSentMessage returns null after a retryable failure (nothing was sent)', async () => {
+        await withHarness(async (h) => {
+          h.failNextSend({ kind: 'retryable' });
+          const message = outbound(h, { body: `Sorry we missed your call (${randomUUID()})` });
+          await expectCarrierError(h.adapter.sendMessage(message), 'retryable');
+          assert.equal(await h.adapter.findSentMessage(message), null);
+        });
+      });
+
       it('findSentMessage finds a normally sent message and returns null for a ref never sent', async () => {
         await withHarness(async (h) => {
           const message = outbound(h);
@@ -430,6 +498,54 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
           assert.equal(found?.carrierMessageId, result.carrierMessageId);
           const neverSent = outbound(h);
           assert.equal(await h.adapter.findSentMessage({ ...neverSent, body: `never sent ${neverSent.ref}` }), null);
+        });
+      });
+    });
+
+    describe('account and numbers', () => {
+      it('checkAccount says the credentials are good', async () => {
+        await withHarness(async (h) => {
+          const check = await h.adapter.checkAccount();
+          assert.equal(check.ok, true, check.ok ? '' : check.problem);
+        });
+      });
+
+      it('configureNumber points the line at Ringback, and inspectNumber then shows those URLs', async () => {
+        await withHarness(async (h) => {
+          const webhooks = {
+            voice: 'https://ringback.example.com/webhooks/contract/conn_1/voice',
+            voiceStatus: 'https://ringback.example.com/webhooks/contract/conn_1/voice/status',
+            messages: 'https://ringback.example.com/webhooks/contract/conn_1/messages',
+          };
+          await h.adapter.configureNumber(h.line, webhooks);
+          const inspection = await h.adapter.inspectNumber(h.line);
+          assert.equal(inspection.found, true);
+          assert.equal(inspection.voiceUrl, webhooks.voice);
+          assert.equal(inspection.messagesUrl, webhooks.messages);
+
+          const moved = { ...webhooks, voice: `${webhooks.voice}?v=2`, messages: `${webhooks.messages}?v=2` };
+          await h.adapter.configureNumber(h.line, moved);
+          const again = await h.adapter.inspectNumber(h.line);
+          assert.equal(again.voiceUrl, moved.voice, 'configuring again replaces the URLs');
+          assert.equal(again.messagesUrl, moved.messages);
+        });
+      });
+
+      it('a number not on the account: inspectNumber says not found, configureNumber fails for good', async (t) => {
+        await withHarness(async (h) => {
+          if (h.unknownNumber === undefined) {
+            t.skip(`${name} has every number`);
+            return;
+          }
+          assert.equal((await h.adapter.inspectNumber(h.unknownNumber)).found, false);
+          await expectCarrierError(
+            h.adapter.configureNumber(h.unknownNumber, {
+              voice: 'https://ringback.example.com/v',
+              voiceStatus: 'https://ringback.example.com/s',
+              messages: 'https://ringback.example.com/m',
+            }),
+            'permanent',
+          );
         });
       });
     });

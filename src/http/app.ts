@@ -7,6 +7,7 @@ import { requireApiKey } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerAccountRoutes } from './routes/api-account.ts';
 import { registerCallRoutes } from './routes/api-calls.ts';
+import { registerCarrierRoutes } from './routes/api-carriers.ts';
 import { registerConversationRoutes } from './routes/api-conversations.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerLineRoutes } from './routes/api-lines.ts';
@@ -30,6 +31,7 @@ export function buildApp(deps: { ctx: ServiceContext; auth: Authenticator; readi
       requireApiKey(api, deps.auth);
       registerAccountRoutes(api, deps.ctx);
       registerLineRoutes(api, deps.ctx);
+      registerCarrierRoutes(api, deps.ctx);
       registerCallRoutes(api, deps.ctx);
       registerConversationRoutes(api, deps.ctx);
       registerApiKeyRoutes(api, deps.ctx);

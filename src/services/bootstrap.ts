@@ -87,7 +87,7 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
       account_id: accountId,
       kind: 'simulator',
       name: 'Built-in simulator',
-      credentials: JSON.stringify({ signingSecret: randomBytes(24).toString('base64url') }),
+      credentials: ctx.carriers.seal({ signingSecret: randomBytes(24).toString('base64url') }),
       api_base_url: null,
       created_at: now,
     });

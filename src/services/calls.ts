@@ -9,7 +9,7 @@ import { findCall, findCallByCarrierId, findCallByExternalId, insertCallOnce, li
 import { findAccountLine, findCarrierConnection, findLineByNumber } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
 import type { Account, Call, CarrierConnection, Line } from '../store/schema.ts';
-import { lineWebhookUrl } from './carrier-registry.ts';
+import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
 import { AppError, conflict, notFound } from './errors.ts';
 import { callerIdFor, decideAndQueueTextBack } from './text-back.ts';
@@ -92,6 +92,7 @@ function callRow(ctx: ServiceContext, line: Line, fields: Partial<Call> & Pick<C
     decision_reason: null,
     decided_at: null,
     message_id: null,
+    screen_accepted_at: null,
     created_at: now,
     updated_at: now,
     ...fields,
@@ -127,29 +128,99 @@ async function completeCall(
   return (await findCall(tx.db, account.id, call.id))!;
 }
 
-function instructionsFor(ctx: ServiceContext, connection: CarrierConnection, line: Line, callerNumber: string): CallInstructions {
+const SCREEN_TIMEOUT_SECONDS = 6;
+const VOICEMAIL_SECONDS = 120;
+
+function spoken(number: string): string {
+  // Digits one by one, so text-to-speech does not read "+15555550123" as a quantity.
+  return number.replace(/^\+1/, '').replace(/\D/g, '').split('').join(' ');
+}
+
+function callUrl(ctx: ServiceContext, connection: CarrierConnection, hook: 'voice/screen' | 'voice/screen-accept' | 'voice/voicemail', params: Record<string, string>): string {
+  return `${connectionWebhookUrl(ctx.webhookBase(), connection, hook)}?${new URLSearchParams(params).toString()}`;
+}
+
+/** What to do with a call that has just arrived. */
+function arrivalInstructions(ctx: ServiceContext, connection: CarrierConnection, line: Line, call: Call): CallInstructions {
   if (line.mode === 'events') {
     return { action: 'reject', message: 'Calls on this line are reported by its phone system.' };
   }
   const targets = JSON.parse(line.ring_targets) as string[];
   if (line.mode === 'conditional-forward' || targets.length === 0) {
-    return { action: 'hangup', message: 'Sorry we missed your call. We will text you right away.' };
+    // Nobody to ring: the call is already missed.
+    return afterMissedInstructions(ctx, connection, line, call);
   }
+  const greeting = line.greeting ?? undefined;
   return {
     action: 'dial',
     targets,
     ringSeconds: line.ring_seconds,
     screening: line.screening === 1,
-    callerId: callerNumber,
-    resultUrl: lineWebhookUrl(ctx.webhookBase(), connection, 'voice/result'),
+    callerId: call.from_raw,
+    resultUrl: connectionWebhookUrl(ctx.webhookBase(), connection, 'voice/result'),
+    ...(line.screening === 1 ? { screenUrl: callUrl(ctx, connection, 'voice/screen', { call: call.carrier_call_id!, line: line.number, caller: call.from_raw }) } : {}),
+    ...(greeting ? { greeting } : {}),
   };
 }
+
+/** After a missed call: voicemail when the line takes messages, else a polite goodbye. */
+function afterMissedInstructions(ctx: ServiceContext, connection: CarrierConnection, line: Line, call: Call): CallInstructions {
+  if (line.voicemail === 1) {
+    return {
+      action: 'voicemail',
+      greeting: 'Sorry we missed your call. Please leave a message after the tone, and we will text you right away.',
+      maxSeconds: VOICEMAIL_SECONDS,
+      transcribe: true,
+      recordingUrl: callUrl(ctx, connection, 'voice/voicemail', { call: call.carrier_call_id!, line: line.number }),
+    };
+  }
+  return { action: 'hangup', message: 'Sorry we missed your call. We will text you right away.' };
+}
+
+/** The carrier's final status for a call with no dial result: what became of it. */
+const ENDED_OUTCOME: Record<'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled', CallOutcome> = {
+  completed: 'missed',
+  busy: 'busy',
+  'no-answer': 'missed',
+  canceled: 'missed',
+  failed: 'failed',
+};
 
 /** Handles a verified call webhook; returns what the carrier should do with the call. */
 export async function handleCarrierCallEvent(ctx: ServiceContext, connection: CarrierConnection, event: CallEvent): Promise<CallInstructions> {
   return ctx.store.transaction(async (tx) => {
     const { line, account } = await loadLineAndAccount(ctx, tx, connection, event.to);
-    const startedAt = (event.type === 'call.incoming' ? event.occurredAt : event.startedAt).toISOString();
+
+    if (event.type === 'call.progress') return { action: 'connect' };
+
+    if (event.type === 'call.screen') {
+      // The person answering decides; saying the caller's number helps them decide.
+      return {
+        action: 'screen',
+        prompt: `Call for ${line.name} from ${spoken(event.from)}. Press any key to take it.`,
+        acceptUrl: callUrl(ctx, connection, 'voice/screen-accept', { call: event.carrierCallId, line: line.number }),
+        timeoutSeconds: SCREEN_TIMEOUT_SECONDS,
+      };
+    }
+
+    if (event.type === 'call.screen_accepted' || event.type === 'call.voicemail') {
+      const call = await findCallByCarrierId(tx.db, line.id, event.carrierCallId);
+      if (!call) throw notFound(`call ${event.carrierCallId} on line ${line.number}`);
+      const now = ctx.clock().toISOString();
+      if (event.type === 'call.screen_accepted') {
+        if (!call.screen_accepted_at) await updateCall(tx.db, call.id, { screen_accepted_at: now, updated_at: now });
+        return { action: 'connect' };
+      }
+      await updateCall(tx.db, call.id, {
+        voicemail_url: event.recordingUrl,
+        voicemail_transcript: event.transcript ?? call.voicemail_transcript,
+        outcome: call.outcome === 'missed' ? 'voicemail' : call.outcome,
+        updated_at: now,
+      });
+      return { action: 'hangup' };
+    }
+
+    const startedAt = (event.type === 'call.incoming' ? event.occurredAt : event.type === 'call.completed' ? event.startedAt : event.endedAt).toISOString();
     await insertCallOnce(
       tx.db,
       callRow(ctx, line, {
@@ -164,20 +235,30 @@ export async function handleCarrierCallEvent(ctx: ServiceContext, connection: Ca
     const call = (await findCallByCarrierId(tx.db, line.id, event.carrierCallId))!;
 
     if (event.type === 'call.completed') {
-      await completeCall(ctx, tx, account, line, connection.kind, call, event.outcome, {
+      // A phone that picked up counts only if the person pressed a key: a cell phone's
+      // voicemail also "answers".
+      const unconfirmed = event.outcome === 'answered' && event.answerNeedsScreening === true && line.screening === 1 && !call.screen_accepted_at;
+      const outcome: CallOutcome = unconfirmed ? 'missed' : event.outcome;
+      const done = await completeCall(ctx, tx, account, line, connection.kind, call, outcome, {
         endedAt: event.endedAt.toISOString(),
         ...(event.voicemailUrl ? { voicemailUrl: event.voicemailUrl } : {}),
         ...(event.voicemailTranscript ? { voicemailTranscript: event.voicemailTranscript } : {}),
       });
+      return done.outcome === 'answered' ? { action: 'hangup' } : afterMissedInstructions(ctx, connection, line, done);
+    }
+
+    if (event.type === 'call.ended') {
+      // The backstop: a call that ended without a dial result (the caller hung up while it rang).
+      const outcome: CallOutcome = call.screen_accepted_at ? 'answered' : ENDED_OUTCOME[event.status];
+      await completeCall(ctx, tx, account, line, connection.kind, call, outcome, { endedAt: event.endedAt.toISOString() });
       return { action: 'hangup' };
     }
 
-    const instructions = instructionsFor(ctx, connection, line, event.from);
-    // Nobody will be rung: the call is missed the moment it arrives.
-    if (instructions.action === 'hangup') {
-      await completeCall(ctx, tx, account, line, connection.kind, call, 'missed', {});
-    } else if (instructions.action === 'reject') {
+    const instructions = arrivalInstructions(ctx, connection, line, call);
+    if (instructions.action === 'reject') {
       await completeCall(ctx, tx, account, line, connection.kind, call, 'rejected', {});
+    } else if (instructions.action !== 'dial') {
+      await completeCall(ctx, tx, account, line, connection.kind, call, 'missed', {});
     }
     return instructions;
   });

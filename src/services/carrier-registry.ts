@@ -1,54 +1,87 @@
-// Turns a stored carrier connection into its adapter, and tells each carrier where a line's
-// webhooks are. Adapters are cached per connection: they hold no per-request state.
-import type { CarrierAdapter, WebhookKind } from '../carriers/carrier.ts';
+// Turns a stored carrier connection into its adapter, and keeps its credentials sealed.
+// Adapters are cached per connection: they hold no per-request state.
+import type { CarrierAdapter, LineWebhooks, WebhookKind } from '../carriers/carrier.ts';
 import type { SimulatorNetwork } from '../carriers/simulator/network.ts';
 import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.ts';
+import { TelnyxCarrier, TelnyxCredentialsSchema } from '../carriers/telnyx/telnyx-carrier.ts';
+import { TwilioCarrier, TwilioCredentialsSchema } from '../carriers/twilio/twilio-carrier.ts';
 import type { CarrierConnection, Line } from '../store/schema.ts';
+import { decryptCredentials, encryptCredentials } from './credentials.ts';
 
 export interface SimulatorCredentials {
   signingSecret: string;
 }
 
-export function lineWebhookUrl(base: string, connection: Pick<CarrierConnection, 'kind' | 'id'>, kind: WebhookKind | 'voice/result'): string {
+export function connectionWebhookUrl(base: string, connection: Pick<CarrierConnection, 'kind' | 'id'>, kind: WebhookKind): string {
   return `${base}/webhooks/${connection.kind}/${connection.id}/${kind}`;
 }
+
+export function lineWebhooks(base: string, connection: Pick<CarrierConnection, 'kind' | 'id'>): LineWebhooks {
+  return {
+    voice: connectionWebhookUrl(base, connection, 'voice'),
+    voiceStatus: connectionWebhookUrl(base, connection, 'voice/status'),
+    messages: connectionWebhookUrl(base, connection, 'messages'),
+  };
+}
+
+export const CREDENTIAL_SCHEMAS = {
+  twilio: TwilioCredentialsSchema,
+  telnyx: TelnyxCredentialsSchema,
+} as const;
 
 export class CarrierRegistry {
   readonly #adapters = new Map<string, CarrierAdapter>();
   readonly #network: SimulatorNetwork;
+  readonly #key: Buffer;
+  readonly #fetch: typeof fetch | undefined;
 
-  constructor(network: SimulatorNetwork) {
+  constructor(network: SimulatorNetwork, secretKey: Buffer, opts: { fetch?: typeof fetch } = {}) {
     this.#network = network;
+    this.#key = secretKey;
+    this.#fetch = opts.fetch;
   }
 
   get simulator(): SimulatorNetwork {
     return this.#network;
   }
 
+  seal(credentials: Record<string, unknown>): string {
+    return encryptCredentials(this.#key, credentials);
+  }
+
+  open(connection: Pick<CarrierConnection, 'credentials'>): Record<string, unknown> {
+    return decryptCredentials(this.#key, connection.credentials);
+  }
+
+  /** Builds an adapter for credentials that are not stored yet (to check them first). */
+  build(kind: CarrierConnection['kind'], credentials: Record<string, unknown>, apiBaseUrl: string | null): CarrierAdapter {
+    const opts = { ...(apiBaseUrl ? { apiBaseUrl } : {}), ...(this.#fetch ? { fetch: this.#fetch } : {}) };
+    switch (kind) {
+      case 'simulator':
+        return new SimulatorCarrier(this.#network, { signingSecret: String((credentials as Partial<SimulatorCredentials>).signingSecret ?? '') });
+      case 'twilio':
+        return new TwilioCarrier(TwilioCredentialsSchema.parse(credentials), opts);
+      case 'telnyx':
+        return new TelnyxCarrier(TelnyxCredentialsSchema.parse(credentials), opts);
+    }
+  }
+
   adapterFor(connection: CarrierConnection): CarrierAdapter {
     let adapter = this.#adapters.get(connection.id);
-    if (adapter) return adapter;
-    switch (connection.kind) {
-      case 'simulator': {
-        const creds = JSON.parse(connection.credentials) as SimulatorCredentials;
-        adapter = new SimulatorCarrier(this.#network, { signingSecret: creds.signingSecret });
-        break;
-      }
-      default:
-        throw new Error(`carrier kind "${connection.kind}" is not supported yet`);
+    if (!adapter) {
+      adapter = this.build(connection.kind, this.open(connection), connection.api_base_url);
+      this.#adapters.set(connection.id, adapter);
     }
-    this.#adapters.set(connection.id, adapter);
     return adapter;
   }
 
-  /** Points the carrier's number at this line's webhooks (the simulator's equivalent of a console setting). */
-  routeLine(base: string, connection: CarrierConnection, line: Line): void {
+  forget(connectionId: string): void {
+    this.#adapters.delete(connectionId);
+  }
+
+  /** The simulator has no console: at start, point its numbers at this server's webhooks. */
+  async routeSimulatorLine(base: string, connection: CarrierConnection, line: Line): Promise<void> {
     if (connection.kind !== 'simulator') return;
-    const creds = JSON.parse(connection.credentials) as SimulatorCredentials;
-    this.#network.configureNumber(line.number, {
-      voiceUrl: lineWebhookUrl(base, connection, 'voice'),
-      messagesUrl: lineWebhookUrl(base, connection, 'messages'),
-      signingSecret: creds.signingSecret,
-    });
+    await this.adapterFor(connection).configureNumber(line.number, lineWebhooks(base, connection));
   }
 }

@@ -6,6 +6,8 @@ import { insertEvent } from '../store/contacts-repository.ts';
 import type { CarrierConnection, MessageStatus } from '../store/schema.ts';
 import type { ServiceContext } from './context.ts';
 import { notFound } from './errors.ts';
+import { applyCarrierFailure } from './carrier-failures.ts';
+import { explainCarrierError } from '../domain/carrier-errors.ts';
 
 const RANK: Record<string, number> = { queued: 0, sending: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3 };
 const ORDER: MessageStatus[] = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed'];
@@ -26,10 +28,12 @@ export async function applyStatusUpdate(
       status: update.status,
       carrier_message_id: message.carrier_message_id ?? update.carrierMessageId,
       carrier_error_code: update.errorCode ?? null,
+      ...(update.status === 'undelivered' || update.status === 'failed' ? { error_message: explainCarrierError(update.errorCode) } : {}),
       ...(update.status === 'delivered' ? { delivered_at: at } : {}),
       updated_at: ctx.clock().toISOString(),
     });
     if (changed && (update.status === 'undelivered' || update.status === 'failed')) {
+      await applyCarrierFailure(ctx, tx, message, update.errorCode);
       await insertEvent(tx.db, {
         account_id: message.account_id,
         type: 'message.undelivered',

@@ -9,9 +9,11 @@ import { advanceLead, findActiveSuppression, findContact, findOpenLead, insertEv
 import { findConversation, findMessage, recordCarrierIdIfMissing, transitionMessage } from '../store/conversations-repository.ts';
 import { findCarrierConnection, findAccountLine } from '../store/lines-repository.ts';
 import type { Message, MessageStatus } from '../store/schema.ts';
-import { lineWebhookUrl } from './carrier-registry.ts';
+import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
 import { COMPLIANCE_REASONS } from './outbound.ts';
+import { applyCarrierFailure } from './carrier-failures.ts';
+import { explainCarrierError } from '../domain/carrier-errors.ts';
 
 const SENDABLE: MessageStatus[] = ['queued', 'sending'];
 
@@ -97,10 +99,11 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       const moved = await transitionMessage(tx.db, message.id, SENDABLE, {
         status: 'failed',
         carrier_error_code: err.code ?? null,
-        error_message: err.message,
+        error_message: explainCarrierError(err.code, err.message),
         updated_at: now,
       });
       if (!moved) return;
+      await applyCarrierFailure(ctx, tx, message, err.code);
       await insertEvent(tx.db, {
         account_id: message.account_id,
         type: 'message.failed',
@@ -132,10 +135,16 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         to: message.to_number,
         body: message.body,
         validitySeconds: validitySeconds(ctx, message),
-        statusCallbackUrl: `${lineWebhookUrl(ctx.webhookBase(), connection, 'status')}?ref=${encodeURIComponent(message.id)}`,
+        statusCallbackUrl: `${connectionWebhookUrl(ctx.webhookBase(), connection, 'status')}?ref=${encodeURIComponent(message.id)}`,
       };
 
       if (verdict.reconcile) {
+        // A delivery receipt may already have tied the carrier's id to this message (via ?ref=).
+        const current = await findMessage(ctx.store.db, message.id);
+        if (current?.carrier_message_id) {
+          await recordSent(message, current.carrier_message_id, undefined);
+          return;
+        }
         const found = await carrier.findSentMessage(outbound);
         if (found) {
           await recordSent(message, found.carrierMessageId, found.segments);

@@ -7,6 +7,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/0001-initial.ts';
+import * as carriers from './migrations/0002-carriers.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,6 +28,7 @@ export interface Store {
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-carriers': carriers,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -93,3 +93,8 @@ export async function findTextBackTemplate(
     .execute();
   return rows.find((r) => r.scope === lineId) ?? rows.find((r) => r.scope === 'account');
 }
+
+export async function deleteCarrierConnection(db: Db, accountId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('carrier_connections').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -70,6 +70,8 @@ export interface LinesTable {
   screening: Generated<Flag>;
   messaging_enabled: Generated<Flag>;
   paused: Generated<Flag>;
+  greeting: string | null;
+  voicemail: Generated<Flag>;
   created_at: string;
   updated_at: string;
 }
@@ -139,6 +141,7 @@ export interface CallsTable {
   decision_reason: string | null;
   decided_at: string | null;
   message_id: string | null;
+  screen_accepted_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -248,6 +251,21 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface AlertsTable {
+  id: string;
+  account_id: string;
+  kind: 'carrier_error';
+  code: string;
+  title: string;
+  detail: string;
+  line_id: string | null;
+  message_id: string | null;
+  count: Generated<number>;
+  first_seen_at: string;
+  last_seen_at: string;
+  resolved_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -265,6 +283,7 @@ export interface Database {
   tasks: TasksTable;
   events: EventsTable;
   jobs: JobsTable;
+  alerts: AlertsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -278,3 +297,4 @@ export type MessageUpdate = Updateable<MessagesTable>;
 export type CarrierConnection = Selectable<CarrierConnectionsTable>;
 export type Template = Selectable<TemplatesTable>;
 export type Job = Selectable<JobsTable>;
+export type Alert = Selectable<AlertsTable>;

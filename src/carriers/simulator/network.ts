@@ -219,6 +219,11 @@ export class SimulatorNetwork {
     this.#routes.set(number, { ...route });
   }
 
+  /** Where a number's webhooks point now (undefined: not configured). */
+  numberRoute(number: string): Readonly<NumberRoute> | undefined {
+    return this.#routes.get(number);
+  }
+
   removeNumber(number: string): void {
     this.#routes.delete(number);
   }

@@ -4,6 +4,9 @@
 
 import { CarrierError, MalformedWebhookError } from '../carrier.ts';
 import type {
+  AccountCheck,
+  LineWebhooks,
+  NumberInspection,
   CallEvent,
   CallInstructions,
   CallOutcome,
@@ -136,6 +139,24 @@ export class SimulatorCarrier implements CarrierAdapter {
 
   async findSentMessage(message: OutboundMessage): Promise<SendResult | null> {
     return this.#network.findMessageByRef(message.ref);
+  }
+
+  async checkAccount(): Promise<AccountCheck> {
+    return { ok: true, accountName: 'Built-in simulator' };
+  }
+
+  async inspectNumber(number: string): Promise<NumberInspection> {
+    const route = this.#network.numberRoute(number);
+    return route ? { found: true, voiceUrl: route.voiceUrl, messagesUrl: route.messagesUrl } : { found: true, voiceUrl: null, messagesUrl: null };
+  }
+
+  /** The simulator has every number: configuring one is what makes it reachable. */
+  async configureNumber(number: string, webhooks: LineWebhooks): Promise<void> {
+    try {
+      this.#network.configureNumber(number, { voiceUrl: webhooks.voice, messagesUrl: webhooks.messages, signingSecret: this.#signingSecret });
+    } catch (err) {
+      throw new CarrierError('permanent', `the simulator refused the webhooks for ${number}: ${(err as Error).message}`, { cause: err });
+    }
   }
 }
 

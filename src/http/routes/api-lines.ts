@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.ts';
-import { createLine, getAccountLine, listAccountLines, listCarriers, updateLineSettings } from '../../services/lines.ts';
+import { configureLineAtCarrier, createLine, getAccountLine, listAccountLines, updateLineSettings } from '../../services/lines.ts';
 import { principalOf } from '../auth.ts';
 import { parseInput, phoneField } from '../validation.ts';
 
@@ -13,6 +13,8 @@ const lineFields = {
   ringTargets: z.array(phoneField({ allowFictional: true })).max(10, 'may list at most 10 numbers'),
   ringSeconds: z.number().int().min(5, 'must be at least 5').max(120, 'must be at most 120'),
   screening: z.boolean(),
+  greeting: z.string().trim().min(1, 'must not be empty (use null for none)').max(300, 'must be at most 300 characters').nullable(),
+  voicemail: z.boolean(),
   messagingEnabled: z.boolean(),
   paused: z.boolean(),
 };
@@ -25,6 +27,10 @@ const CreateLine = z.strictObject({
   ringTargets: lineFields.ringTargets.optional(),
   ringSeconds: lineFields.ringSeconds.optional(),
   screening: lineFields.screening.optional(),
+  greeting: lineFields.greeting.optional(),
+  voicemail: lineFields.voicemail.optional(),
+  /** false: do not touch the number at the carrier; the response says which URLs to paste. */
+  configureCarrier: z.boolean().optional(),
   messagingEnabled: lineFields.messagingEnabled.optional(),
   paused: lineFields.paused.optional(),
 });
@@ -40,8 +46,8 @@ export function registerLineRoutes(api: FastifyInstance, ctx: ServiceContext): v
 
   api.post('/lines', async (request, reply) => {
     const input = parseInput(CreateLine, request.body);
-    const line = await createLine(ctx, principalOf(request).accountId, input);
-    return reply.status(201).send({ line });
+    const { line, carrierSetup } = await createLine(ctx, principalOf(request).accountId, input);
+    return reply.status(201).send({ line, carrierSetup });
   });
 
   api.patch<{ Params: { id: string } }>('/lines/:id', async (request) => {
@@ -49,5 +55,7 @@ export function registerLineRoutes(api: FastifyInstance, ctx: ServiceContext): v
     return { line: await updateLineSettings(ctx, principalOf(request).accountId, request.params.id, input) };
   });
 
-  api.get('/carriers', async (request) => ({ carriers: await listCarriers(ctx, principalOf(request).accountId) }));
+  api.post<{ Params: { id: string } }>('/lines/:id/configure-carrier', async (request) => ({
+    carrierSetup: await configureLineAtCarrier(ctx, principalOf(request).accountId, request.params.id),
+  }));
 }

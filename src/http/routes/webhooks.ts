@@ -2,7 +2,7 @@
 // the carrier's adapter, handled in one transaction, answered at once. A request that fails
 // verification changes nothing.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MalformedWebhookError, type CarrierAdapter, type WebhookRequest } from '../../carriers/carrier.ts';
+import { MalformedWebhookError, WEBHOOK_KINDS, type CarrierAdapter, type WebhookKind, type WebhookRequest } from '../../carriers/carrier.ts';
 import { handleCarrierCallEvent } from '../../services/calls.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { AppError } from '../../services/errors.ts';
@@ -11,7 +11,6 @@ import { applyStatusUpdate } from '../../services/message-status.ts';
 import { findCarrierConnection } from '../../store/lines-repository.ts';
 import type { CarrierConnection } from '../../store/schema.ts';
 
-type Hook = 'voice' | 'voice/result' | 'messages' | 'status';
 
 interface Params {
   kind: string;
@@ -24,7 +23,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServiceContext)
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
 
-    const handle = (hook: Hook) => async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    const handle = (hook: WebhookKind) => async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
       const { kind, connectionId } = request.params;
       const connection = await findCarrierConnection(ctx.store.db, connectionId);
       if (!connection || connection.kind !== kind) {
@@ -55,15 +54,15 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServiceContext)
     };
 
     const dispatch = async (
-      hook: Hook,
+      hook: WebhookKind,
       connection: CarrierConnection,
       adapter: CarrierAdapter,
       webhook: WebhookRequest,
       request: FastifyRequest,
       reply: FastifyReply,
     ) => {
-      if (hook === 'voice' || hook === 'voice/result') {
-        const event = adapter.parseCallEvent(webhook);
+      if (hook.startsWith('voice')) {
+        const event = adapter.parseCallEvent(webhook, hook);
         let rendered;
         try {
           rendered = adapter.renderCallResponse(await handleCarrierCallEvent(ctx, connection, event));
@@ -75,16 +74,37 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServiceContext)
         }
         return reply.status(200).header('content-type', rendered.contentType).send(rendered.body);
       }
+      // Carriers that post forms (TwiML-style) expect TwiML back; an empty <Response/> says "nothing to do".
+      const twimlStyle = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+      const acknowledge = (data: Record<string, unknown>) =>
+        twimlStyle
+          ? reply.status(200).header('content-type', 'text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response/>')
+          : reply.status(200).send({ ok: true, ...data });
       if (hook === 'messages') {
-        const result = await receiveInboundMessage(ctx, connection, adapter.parseInboundMessage(webhook));
-        return reply.status(200).send({ ok: true, messageId: result.messageId, duplicate: result.duplicate });
+        let inbound;
+        try {
+          inbound = adapter.parseInboundMessage(webhook);
+        } catch (err) {
+          // One URL may receive both: a carrier that posts delivery receipts to the number's
+          // messaging URL (e.g. a Telnyx messaging profile) is answered as a status update.
+          if (!(err instanceof MalformedWebhookError)) throw err;
+          let update;
+          try {
+            update = adapter.parseStatusUpdate(webhook);
+          } catch {
+            throw err;
+          }
+          return acknowledge(await applyStatusUpdate(ctx, connection, update, undefined));
+        }
+        const result = await receiveInboundMessage(ctx, connection, inbound);
+        return acknowledge({ messageId: result.messageId, duplicate: result.duplicate });
       }
       const ref = (request.query as Record<string, string | undefined>).ref;
       const result = await applyStatusUpdate(ctx, connection, adapter.parseStatusUpdate(webhook), ref);
-      return reply.status(200).send({ ok: true, ...result });
+      return acknowledge(result);
     };
 
-    for (const hook of ['voice', 'voice/result', 'messages', 'status'] as const) {
+    for (const hook of WEBHOOK_KINDS) {
       scope.post<{ Params: Params }>(`/webhooks/:kind/:connectionId/${hook}`, handle(hook));
     }
   });
