@@ -1,6 +1,11 @@
 // The embedded job runner: a jobs table in the same SQLite file, worked in-process. A job starts
 // the moment its transaction commits (enqueue registers an after-commit wake-up), so the hot
 // path never waits for a poll; a slow poll remains as a safety net for timers.
+//
+// One process owns the file, so which jobs are running is kept in memory, not written: a claim
+// would cost a synchronous commit (an fsync) on the hot path and buy nothing, because after a
+// crash every unfinished job runs again anyway. Finished jobs are deleted in batches for the
+// same reason; one that is run again after a crash finds its work done (handlers are idempotent).
 import type { Logger } from 'pino';
 import type { Store, Tx } from '../store/database.ts';
 import * as jobs from '../store/jobs-repository.ts';
@@ -23,6 +28,12 @@ export class SqliteJobRunner implements JobRunner {
   readonly #opts: SqliteRunnerOptions;
   readonly #tasks = new Map<string, TaskDefinition>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Jobs this process holds: running, or finished and waiting for the batched delete. */
+  readonly #held = new Set<string>();
+  #finished: string[] = [];
+  /** Counts job starts and ends, so drain() can tell whether its view went stale. */
+  #generation = 0;
+  #flushScheduled = false;
   #running = false;
   #tickScheduled = false;
   #ticking = false;
@@ -76,6 +87,28 @@ export class SqliteJobRunner implements JobRunner {
     if (this.#poll) clearInterval(this.#poll);
     if (this.#timer) clearTimeout(this.#timer);
     await Promise.allSettled([...this.#inFlight]);
+    await this.#flushFinished();
+  }
+
+  #finish(id: string): void {
+    this.#finished.push(id);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // Coalesce: every job finished in this turn of the event loop goes in one statement.
+    setImmediate(() => void this.#flushFinished());
+  }
+
+  async #flushFinished(): Promise<void> {
+    this.#flushScheduled = false;
+    const ids = this.#finished;
+    if (ids.length === 0) return;
+    this.#finished = [];
+    try {
+      await jobs.deleteJobs(this.#opts.store.db, ids);
+    } catch (err) {
+      this.#opts.logger.error({ err }, 'could not delete finished jobs; they will run again, harmlessly');
+    }
+    for (const id of ids) this.#held.delete(id);
   }
 
   wake(): void {
@@ -90,10 +123,17 @@ export class SqliteJobRunner implements JobRunner {
   async drain(timeoutMs = 10_000, horizonMs = 1_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const next = await jobs.nextRunAt(this.#opts.store.db);
+      const generation = this.#generation;
+      const next = await jobs.nextRunAt(this.#opts.store.db, [...this.#held]);
+      // A job that started or ended while we asked makes the answer stale: ask again.
+      if (generation !== this.#generation) continue;
       // Retries due within the horizon count as pending work; later ones do not.
       const due = next !== null && Date.parse(next) <= this.#now().getTime() + horizonMs;
-      if (!due && this.#inFlight.size === 0 && !this.#ticking) return;
+      if (!due && this.#inFlight.size === 0 && !this.#ticking) {
+        if (this.#finished.length === 0) return;
+        await this.#flushFinished();
+        continue;
+      }
       if (Date.now() > deadline) throw new Error('jobs did not drain in time');
       await new Promise<void>((resolve) => {
         this.#idleWaiters.push(resolve);
@@ -113,10 +153,11 @@ export class SqliteJobRunner implements JobRunner {
         this.#again = false;
         const free = this.#opts.concurrency - this.#inFlight.size;
         if (!this.#running || free <= 0) break;
-        const claimed = await this.#opts.store.transaction((tx) =>
-          jobs.claimDueJobs(tx.db, this.#now().toISOString(), free),
-        );
-        for (const job of claimed) this.#launch(job);
+        const claimed = await jobs.selectDueJobs(this.#opts.store.db, this.#now().toISOString(), free, [...this.#held]);
+        for (const job of claimed) {
+          this.#held.add(job.id);
+          this.#launch(job);
+        }
         if (claimed.length === free) this.#again = true;
       } while (this.#again);
       await this.#armTimer();
@@ -130,7 +171,7 @@ export class SqliteJobRunner implements JobRunner {
 
   async #armTimer(): Promise<void> {
     if (!this.#running) return;
-    const next = await jobs.nextRunAt(this.#opts.store.db);
+    const next = await jobs.nextRunAt(this.#opts.store.db, [...this.#held]);
     if (this.#timer) clearTimeout(this.#timer);
     if (next === null) return;
     const delay = Math.max(0, Date.parse(next) - this.#now().getTime());
@@ -139,7 +180,9 @@ export class SqliteJobRunner implements JobRunner {
   }
 
   #launch(job: Job): void {
+    this.#generation++;
     const run = this.#execute(job).finally(() => {
+      this.#generation++;
       this.#inFlight.delete(run);
       this.wake();
       this.#notifyIdle();
@@ -157,18 +200,21 @@ export class SqliteJobRunner implements JobRunner {
     const { store, logger } = this.#opts;
     const definition = this.#tasks.get(job.task);
     const payload = JSON.parse(job.payload) as Record<string, unknown>;
-    const log = logger.child({ job: job.id, task: job.task, attempt: job.attempts });
+    const attempt = job.attempts + 1;
+    const log = logger.child({ job: job.id, task: job.task, attempt });
     try {
       if (!definition) throw new PermanentJobError(`no handler is registered for job task "${job.task}"`);
-      await definition.run(payload, { jobId: job.id, attempt: job.attempts, maxAttempts: job.max_attempts });
-      await jobs.completeJob(store.db, job.id);
+      await definition.run(payload, { jobId: job.id, attempt, maxAttempts: job.max_attempts });
+      this.#finish(job.id);
+      return;
     } catch (caught) {
       const err = caught instanceof Error ? caught : new Error(String(caught));
       const now = this.#now();
-      const exhausted = err instanceof PermanentJobError || job.attempts >= job.max_attempts;
+      const exhausted = err instanceof PermanentJobError || attempt >= job.max_attempts;
       if (exhausted) {
         log.error({ err }, 'job failed for good');
-        await jobs.failJob(store.db, job.id, err.message, now.toISOString());
+        await jobs.failJob(store.db, job.id, attempt, err.message, now.toISOString());
+        this.#held.delete(job.id);
         try {
           await definition?.onExhausted?.(payload, err);
         } catch (hookErr) {
@@ -176,10 +222,11 @@ export class SqliteJobRunner implements JobRunner {
         }
         return;
       }
-      const backoff = fullJitterDelayMs(job.attempts, this.#opts.backoff, this.#opts.random);
+      const backoff = fullJitterDelayMs(attempt, this.#opts.backoff, this.#opts.random);
       const delay = err instanceof RetryLaterError ? Math.max(err.delayMs, backoff) : backoff;
       log.warn({ err: err.message, retryInMs: delay }, 'job failed; will retry');
-      await jobs.rescheduleJob(store.db, job.id, new Date(now.getTime() + delay).toISOString(), err.message, now.toISOString());
+      await jobs.rescheduleJob(store.db, job.id, attempt, new Date(now.getTime() + delay).toISOString(), err.message, now.toISOString());
+      this.#held.delete(job.id);
     }
   }
 }

@@ -1,5 +1,4 @@
 // SQL for the embedded job queue (the SQLite runner). Postgres deployments use graphile-worker.
-import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { Job } from './schema.ts';
 import { newId } from './ids.ts';
@@ -26,56 +25,40 @@ export async function insertJob(
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-/** Marks up to `limit` due jobs as running and returns them, oldest first. */
-export async function claimDueJobs(db: Db, now: string, limit: number): Promise<Job[]> {
+/** Up to `limit` due jobs, oldest first, leaving out the ones this process already holds. */
+export async function selectDueJobs(db: Db, now: string, limit: number, held: string[]): Promise<Job[]> {
   if (limit <= 0) return [];
-  const due = await db
-    .selectFrom('jobs')
-    .select('id')
-    .where('status', '=', 'queued')
-    .where('run_at', '<=', now)
-    .orderBy('run_at')
-    .limit(limit)
-    .execute();
-  if (due.length === 0) return [];
-  return db
-    .updateTable('jobs')
-    .set({ status: 'running', locked_at: now, updated_at: now, attempts: sql`attempts + 1` })
-    .where(
-      'id',
-      'in',
-      due.map((d) => d.id),
-    )
-    .where('status', '=', 'queued')
-    .returningAll()
-    .execute();
+  let q = db.selectFrom('jobs').selectAll().where('status', '=', 'queued').where('run_at', '<=', now);
+  if (held.length > 0) q = q.where('id', 'not in', held);
+  return q.orderBy('run_at').limit(limit).execute();
 }
 
-export async function nextRunAt(db: Db): Promise<string | null> {
-  const row = await db
+export async function nextRunAt(db: Db, held: string[] = []): Promise<string | null> {
+  let q = db
     .selectFrom('jobs')
     .select((eb) => eb.fn.min('run_at').as('next'))
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
+    .where('status', '=', 'queued');
+  if (held.length > 0) q = q.where('id', 'not in', held);
+  const row = await q.executeTakeFirst();
   return (row?.next as string | null | undefined) ?? null;
 }
 
-export async function completeJob(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('jobs').where('id', '=', id).execute();
+export async function deleteJobs(db: Db, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('jobs').where('id', 'in', ids).execute();
 }
 
-export async function rescheduleJob(db: Db, id: string, runAt: string, error: string, now: string): Promise<void> {
+export async function rescheduleJob(db: Db, id: string, attempts: number, runAt: string, error: string, now: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ status: 'queued', run_at: runAt, last_error: error, locked_at: null, updated_at: now })
+    .set({ status: 'queued', attempts, run_at: runAt, last_error: error, locked_at: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
 
-export async function failJob(db: Db, id: string, error: string, now: string): Promise<void> {
+export async function failJob(db: Db, id: string, attempts: number, error: string, now: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ status: 'failed', last_error: error, locked_at: null, updated_at: now })
+    .set({ status: 'failed', attempts, last_error: error, locked_at: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
