@@ -39,6 +39,8 @@ export class SqliteJobRunner implements JobRunner {
   #ticking = false;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = 0;
+  #saturated = false;
   #poll: NodeJS.Timeout | undefined;
   #idleWaiters: Array<() => void> = [];
 
@@ -69,7 +71,21 @@ export class SqliteJobRunner implements JobRunner {
       maxAttempts: spec.maxAttempts ?? this.#opts.defaultMaxAttempts,
       now: now.toISOString(),
     });
-    tx.afterCommit(() => this.wake());
+    const runAt = spec.runAt?.getTime() ?? now.getTime();
+    tx.afterCommit(() => (runAt > now.getTime() ? this.#wakeAt(runAt) : this.wake()));
+  }
+
+  /** Wakes the runner at `atMs` (keeps the earliest pending wake-up). */
+  #wakeAt(atMs: number): void {
+    if (!this.#running) return;
+    if (this.#timer && this.#timerAt <= atMs) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerAt = atMs;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.wake();
+    }, Math.min(Math.max(0, atMs - this.#now().getTime()), 2 ** 31 - 1));
+    this.#timer.unref();
   }
 
   async start(): Promise<void> {
@@ -77,9 +93,14 @@ export class SqliteJobRunner implements JobRunner {
     const requeued = await jobs.requeueInterruptedJobs(this.#opts.store.db, this.#now().toISOString());
     if (requeued > 0) this.#opts.logger.warn({ requeued }, 'jobs interrupted by a previous stop will run again');
     this.#running = true;
-    this.#poll = setInterval(() => this.wake(), this.#opts.pollIntervalMs ?? 1000);
+    // The safety net: jobs this process did not enqueue or lost track of are found within a poll.
+    this.#poll = setInterval(() => {
+      this.wake();
+      void this.#armTimer();
+    }, this.#opts.pollIntervalMs ?? 1000);
     this.#poll.unref();
     this.wake();
+    await this.#armTimer();
   }
 
   async stop(): Promise<void> {
@@ -152,15 +173,19 @@ export class SqliteJobRunner implements JobRunner {
       do {
         this.#again = false;
         const free = this.#opts.concurrency - this.#inFlight.size;
-        if (!this.#running || free <= 0) break;
+        if (!this.#running) break;
+        if (free <= 0) {
+          this.#saturated = true;
+          break;
+        }
         const claimed = await jobs.selectDueJobs(this.#opts.store.db, this.#now().toISOString(), free, [...this.#held]);
         for (const job of claimed) {
           this.#held.add(job.id);
           this.#launch(job);
         }
-        if (claimed.length === free) this.#again = true;
+        this.#saturated = claimed.length === free;
+        if (this.#saturated) this.#again = true;
       } while (this.#again);
-      await this.#armTimer();
     } catch (err) {
       this.#opts.logger.error({ err }, 'job runner could not claim jobs');
     } finally {
@@ -172,11 +197,7 @@ export class SqliteJobRunner implements JobRunner {
   async #armTimer(): Promise<void> {
     if (!this.#running) return;
     const next = await jobs.nextRunAt(this.#opts.store.db, [...this.#held]);
-    if (this.#timer) clearTimeout(this.#timer);
-    if (next === null) return;
-    const delay = Math.max(0, Date.parse(next) - this.#now().getTime());
-    this.#timer = setTimeout(() => this.wake(), Math.min(delay, 2 ** 31 - 1));
-    this.#timer.unref();
+    if (next !== null) this.#wakeAt(Date.parse(next));
   }
 
   #launch(job: Job): void {
@@ -184,7 +205,8 @@ export class SqliteJobRunner implements JobRunner {
     const run = this.#execute(job).finally(() => {
       this.#generation++;
       this.#inFlight.delete(run);
-      this.wake();
+      // Only a full runner can have left due jobs behind; new ones wake it on commit.
+      if (this.#saturated) this.wake();
       this.#notifyIdle();
     });
     this.#inFlight.add(run);
@@ -227,6 +249,7 @@ export class SqliteJobRunner implements JobRunner {
       log.warn({ err: err.message, retryInMs: delay }, 'job failed; will retry');
       await jobs.rescheduleJob(store.db, job.id, attempt, new Date(now.getTime() + delay).toISOString(), err.message, now.toISOString());
       this.#held.delete(job.id);
+      this.#wakeAt(now.getTime() + delay);
     }
   }
 }

@@ -122,10 +122,8 @@ async function completeCall(
     from_number: callerId.kind === 'valid' ? callerId.e164 : null,
     updated_at: now,
   };
-  await updateCall(tx.db, call.id, patch);
-  const updated = { ...call, ...patch };
-  await decideAndQueueTextBack(ctx, tx, { account, line, call: updated, callerId, outcome });
-  return (await findCall(tx.db, account.id, call.id))!;
+  const decided = await decideAndQueueTextBack(ctx, tx, { account, line, call, callerId, outcome, callPatch: patch });
+  return decided.call;
 }
 
 const SCREEN_TIMEOUT_SECONDS = 6;

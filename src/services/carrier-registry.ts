@@ -6,6 +6,8 @@ import { SimulatorCarrier } from '../carriers/simulator/simulator-carrier.ts';
 import { TelnyxCarrier, TelnyxCredentialsSchema } from '../carriers/telnyx/telnyx-carrier.ts';
 import { TwilioCarrier, TwilioCredentialsSchema } from '../carriers/twilio/twilio-carrier.ts';
 import type { CarrierConnection, Line } from '../store/schema.ts';
+import type { Db } from '../store/database.ts';
+import { findCarrierConnection } from '../store/lines-repository.ts';
 import { decryptCredentials, encryptCredentials } from './credentials.ts';
 
 export interface SimulatorCredentials {
@@ -31,6 +33,7 @@ export const CREDENTIAL_SCHEMAS = {
 
 export class CarrierRegistry {
   readonly #adapters = new Map<string, CarrierAdapter>();
+  readonly #connections = new Map<string, CarrierConnection>();
   readonly #network: SimulatorNetwork;
   readonly #key: Buffer;
   readonly #fetch: typeof fetch | undefined;
@@ -77,6 +80,19 @@ export class CarrierRegistry {
 
   forget(connectionId: string): void {
     this.#adapters.delete(connectionId);
+    this.#connections.delete(connectionId);
+  }
+
+  /**
+   * A connection row, remembered: rows are never updated (only added and deleted), and every
+   * webhook and send looks one up.
+   */
+  async connection(db: Db, id: string): Promise<CarrierConnection | undefined> {
+    const known = this.#connections.get(id);
+    if (known) return known;
+    const row = await findCarrierConnection(db, id);
+    if (row) this.#connections.set(id, row);
+    return row;
   }
 
   /** The simulator has no console: at start, point its numbers at this server's webhooks. */

@@ -4,7 +4,7 @@ import { measureText } from '../domain/templates.ts';
 import type { Tx } from '../store/database.ts';
 import { insertMessage, updateConversation } from '../store/conversations-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { Conversation, Line, Message } from '../store/schema.ts';
+import type { Conversation, ConversationUpdate, Line, Message } from '../store/schema.ts';
 import type { ServiceContext } from './context.ts';
 
 export const SEND_MESSAGE_TASK = 'send-message';
@@ -23,6 +23,8 @@ export interface QueueOutboundInput {
   callId?: string | null;
   /** Past this instant the text no longer helps and expires instead of going out late. */
   deadline: Date;
+  /** More conversation fields to set in the same update. */
+  conversationPatch?: ConversationUpdate;
 }
 
 export async function queueOutbound(ctx: ServiceContext, tx: Tx, input: QueueOutboundInput): Promise<Message> {
@@ -56,7 +58,7 @@ export async function queueOutbound(ctx: ServiceContext, tx: Tx, input: QueueOut
     updated_at: now,
   };
   await insertMessage(tx.db, message);
-  await updateConversation(tx.db, input.conversation.id, { last_message_at: now, updated_at: now });
+  await updateConversation(tx.db, input.conversation.id, { last_message_at: now, updated_at: now, ...input.conversationPatch });
   await ctx.jobs.enqueue(tx, {
     task: SEND_MESSAGE_TASK,
     payload: { messageId: message.id },

@@ -4,10 +4,8 @@
 // attempt is reconciled with the carrier before anything is sent again.
 import { CarrierError, type OutboundMessage } from '../carriers/carrier.ts';
 import { RetryLaterError, type TaskDefinition } from '../jobs/job-queue.ts';
-import { findAccount } from '../store/accounts-repository.ts';
-import { advanceLead, findActiveSuppression, findContact, findOpenLead, insertEvent } from '../store/contacts-repository.ts';
-import { findConversation, findMessage, recordCarrierIdIfMissing, transitionMessage } from '../store/conversations-repository.ts';
-import { findCarrierConnection, findAccountLine } from '../store/lines-repository.ts';
+import { insertEvent, markLeadContacted } from '../store/contacts-repository.ts';
+import { findMessage, findMessageForSending, recordCarrierIdIfMissing, transitionMessage } from '../store/conversations-repository.ts';
 import type { Message, MessageStatus } from '../store/schema.ts';
 import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
@@ -22,7 +20,7 @@ export interface SendFaults {
   kill?: 'kill-before-send' | 'kill-after-send';
 }
 
-type Verdict = { go: true; message: Message; reconcile: boolean } | { go: false };
+type Verdict = { go: true; message: Message; connectionId: string; reconcile: boolean } | { go: false };
 
 export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = {}): TaskDefinition {
   const stop = async (message: Message, status: 'expired' | 'canceled', why: string, eventType: string) => {
@@ -43,10 +41,11 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
     ctx.metrics.sendResults.inc({ result: status });
   };
 
-  /** Re-checks the rules and marks the message "sending" in one transaction. */
+  /** Re-checks the rules (one read), then marks the message "sending" (one write). */
   const prepare = async (messageId: string): Promise<Verdict> => {
-    const message = await findMessage(ctx.store.db, messageId);
-    if (!message || !SENDABLE.includes(message.status)) return { go: false };
+    const found = await findMessageForSending(ctx.store.db, messageId);
+    if (!found || !SENDABLE.includes(found.status)) return { go: false };
+    const { line_paused, line_messaging_enabled, carrier_connection_id, account_paused, contact_blocked, last_person_contact_at, suppressed, ...message } = found;
     const now = ctx.clock();
     if (message.send_deadline && now.toISOString() > message.send_deadline) {
       // A message that may already be at the carrier is reconciled, not expired.
@@ -56,19 +55,31 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       }
     }
     if (message.status === 'queued' && message.author !== 'user' && !COMPLIANCE_REASONS.has(message.reason)) {
-      const why = await reasonToHold(ctx, message);
+      const why = suppressed
+        ? 'canceled: the recipient opted out'
+        : account_paused === 1
+          ? 'canceled: the account is paused'
+          : line_paused === 1
+            ? 'canceled: the line is paused'
+            : line_messaging_enabled === 0
+              ? 'canceled: texting is turned off for the line'
+              : contact_blocked === 1
+                ? 'canceled: the contact is blocked'
+                : message.reason === 'missed_call' && last_person_contact_at && last_person_contact_at > message.created_at
+                  ? 'canceled: a person already replied to this caller'
+                  : null;
       if (why) {
         await stop(message, 'canceled', why, 'message.canceled');
         return { go: false };
       }
     }
-    if (message.status === 'sending') return { go: true, message, reconcile: true };
+    if (message.status === 'sending') return { go: true, message, connectionId: carrier_connection_id, reconcile: true };
     const moved = await transitionMessage(ctx.store.db, message.id, ['queued'], {
       status: 'sending',
       attempts: message.attempts + 1,
       updated_at: now.toISOString(),
     });
-    return moved ? { go: true, message, reconcile: false } : { go: false };
+    return moved ? { go: true, message, connectionId: carrier_connection_id, reconcile: false } : { go: false };
   };
 
   const recordSent = async (message: Message, carrierMessageId: string, segments: number | undefined) => {
@@ -85,10 +96,7 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         // A delivery receipt overtook us; keep its status, but record the carrier's id.
         await recordCarrierIdIfMissing(tx.db, message.id, carrierMessageId, now.toISOString());
       }
-      if (message.reason === 'missed_call') {
-        const lead = await findOpenLead(tx.db, message.account_id, message.contact_id);
-        if (lead) await advanceLead(tx.db, lead.id, 'contacted', ['new'], now.toISOString());
-      }
+      if (message.reason === 'missed_call') await markLeadContacted(tx.db, message.account_id, message.contact_id, now.toISOString());
     });
     ctx.metrics.sendResults.inc({ result: 'sent' });
   };
@@ -122,10 +130,9 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       const verdict = await prepare(String(payload.messageId));
       if (!verdict.go) return;
       const { message } = verdict;
-      const line = await findAccountLine(ctx.store.db, message.account_id, message.line_id);
-      const connection = line && (await findCarrierConnection(ctx.store.db, line.carrier_connection_id));
-      if (!line || !connection) {
-        await recordFailed(message, { message: 'the line or its carrier connection no longer exists' });
+      const connection = await ctx.carriers.connection(ctx.store.db, verdict.connectionId);
+      if (!connection) {
+        await recordFailed(message, { message: 'the line\'s carrier connection no longer exists' });
         return;
       }
       const carrier = ctx.carriers.adapterFor(connection);
@@ -190,26 +197,6 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       await recordFailed(message, { code, message: `could not be sent after repeated attempts: ${error.message}` });
     },
   };
-}
-
-/** Why an automated message should not go out now, or null when it may. */
-async function reasonToHold(ctx: ServiceContext, message: Message): Promise<string | null> {
-  const db = ctx.store.db;
-  if (await findActiveSuppression(db, message.account_id, message.to_number)) return 'canceled: the recipient opted out';
-  const account = await findAccount(db, message.account_id);
-  if (account?.paused === 1) return 'canceled: the account is paused';
-  const line = await findAccountLine(db, message.account_id, message.line_id);
-  if (line?.paused === 1) return 'canceled: the line is paused';
-  if (line?.messaging_enabled === 0) return 'canceled: texting is turned off for the line';
-  const contact = await findContact(db, message.account_id, message.contact_id);
-  if (contact?.blocked === 1) return 'canceled: the contact is blocked';
-  if (message.reason === 'missed_call') {
-    const conversation = await findConversation(db, message.account_id, message.conversation_id);
-    if (conversation?.last_person_contact_at && conversation.last_person_contact_at > message.created_at) {
-      return 'canceled: a person already replied to this caller';
-    }
-  }
-  return null;
 }
 
 function validitySeconds(ctx: ServiceContext, message: Message): number {

@@ -8,10 +8,10 @@ import { formatPhoneForDisplay } from '../domain/phone.ts';
 import type { Tx } from '../store/database.ts';
 import { updateCall } from '../store/calls-repository.ts';
 import { ensureContact, findActiveSuppression, findOpenLead, insertEvent, insertLead } from '../store/contacts-repository.ts';
-import { ensureConversation, findConversationFor, updateConversation } from '../store/conversations-repository.ts';
+import { ensureConversation, findConversationFor } from '../store/conversations-repository.ts';
 import { findTextBackTemplate } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { Account, Call, CallsTable, Line } from '../store/schema.ts';
+import type { Account, Call, CallsTable, CallUpdate, Line } from '../store/schema.ts';
 import { regionOf, scheduleOf } from './account-settings.ts';
 import type { ServiceContext } from './context.ts';
 import { queueOutbound } from './outbound.ts';
@@ -19,6 +19,8 @@ import { queueOutbound } from './outbound.ts';
 export interface DecidedCall {
   decision: Decision;
   messageId: string | null;
+  /** The call as stored now. */
+  call: Call;
 }
 
 const asDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
@@ -32,9 +34,18 @@ export function callerIdFor(account: Account, line: Line, connectionKind: string
 export async function decideAndQueueTextBack(
   ctx: ServiceContext,
   tx: Tx,
-  input: { account: Account; line: Line; call: Call; callerId: CallerId; outcome: NonNullable<CallsTable['outcome']> },
+  input: {
+    account: Account;
+    line: Line;
+    call: Call;
+    callerId: CallerId;
+    outcome: NonNullable<CallsTable['outcome']>;
+    /** The call's outcome fields, written with the decision in one update. */
+    callPatch?: CallUpdate;
+  },
 ): Promise<DecidedCall> {
-  const { account, line, call, callerId } = input;
+  const { account, line, callerId } = input;
+  const call = { ...input.call, ...input.callPatch } as Call;
   const now = ctx.clock();
   const nowIso = now.toISOString();
 
@@ -80,19 +91,21 @@ export async function decideAndQueueTextBack(
       callId: call.id,
       // The window runs from the call itself: a call reported hours late must not be texted now.
       deadline: new Date(Date.parse(call.ended_at ?? call.started_at) + ctx.config.sendWindowMinutes * 60_000),
+      conversationPatch: { last_auto_text_at: nowIso },
     });
     messageId = message.id;
-    await updateConversation(tx.db, conversation.id, { last_auto_text_at: nowIso, updated_at: nowIso });
   }
 
-  await updateCall(tx.db, call.id, {
+  const decided: CallUpdate = {
+    ...input.callPatch,
     contact_id: contact?.id ?? null,
     decision: decision.action,
     decision_reason: decision.reason,
     decided_at: nowIso,
     message_id: messageId,
     updated_at: nowIso,
-  });
+  };
+  await updateCall(tx.db, call.id, decided);
 
   if (contact && input.outcome !== 'answered' && !(await findOpenLead(tx.db, account.id, contact.id))) {
     await insertLead(tx.db, {
@@ -120,5 +133,5 @@ export async function decideAndQueueTextBack(
   });
 
   tx.afterCommit(() => ctx.metrics.decisions.inc({ decision: decision.action, reason: decision.reason }));
-  return { decision, messageId };
+  return { decision, messageId, call: { ...call, ...decided } as Call };
 }

@@ -6,11 +6,13 @@ import { newId } from './ids.ts';
 
 /** Finds the contact for a number, creating it if this is the first time the account hears from it. */
 export async function ensureContact(db: Db, accountId: string, number: string, now: string): Promise<Contact> {
-  await db
+  const created = await db
     .insertInto('contacts')
     .values({ id: newId('ct'), account_id: accountId, number, name: null, email: null, created_at: now, updated_at: now })
     .onConflict((oc) => oc.columns(['account_id', 'number']).doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (created) return created;
   return db
     .selectFrom('contacts')
     .selectAll()
@@ -101,4 +103,15 @@ export async function listEvents(db: Db, accountId: string, subjectType: string,
 
 export async function findContact(db: Db, accountId: string, id: string): Promise<Contact | undefined> {
   return db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+/** The contact's open lead moves from new to contacted (a text reached them); later stages stay. */
+export async function markLeadContacted(db: Db, accountId: string, contactId: string, now: string): Promise<void> {
+  await db
+    .updateTable('leads')
+    .set({ stage: 'contacted', updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('contact_id', '=', contactId)
+    .where('stage', '=', 'new')
+    .execute();
 }

@@ -8,7 +8,7 @@ export async function ensureConversation(
   ids: { accountId: string; lineId: string; contactId: string },
   now: string,
 ): Promise<Conversation> {
-  await db
+  const created = await db
     .insertInto('conversations')
     .values({
       id: newId('cv'),
@@ -23,7 +23,9 @@ export async function ensureConversation(
       updated_at: now,
     })
     .onConflict((oc) => oc.columns(['line_id', 'contact_id']).doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (created) return created;
   return db
     .selectFrom('conversations')
     .selectAll()
@@ -175,4 +177,35 @@ export async function findOutboundForConnection(db: Db, connectionId: string, re
     .where('messages.direction', '=', 'outbound');
   q = ref ? q.where('messages.id', '=', ref) : q.where('messages.carrier_message_id', '=', carrierMessageId);
   return q.executeTakeFirst();
+}
+
+/** A message with everything its send job checks, in one query. */
+export async function findMessageForSending(db: Db, id: string) {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('lines as l', 'l.id', 'm.line_id')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+    .innerJoin('conversations as cv', 'cv.id', 'm.conversation_id')
+    .selectAll('m')
+    .select((eb) => [
+      'l.paused as line_paused',
+      'l.messaging_enabled as line_messaging_enabled',
+      'l.carrier_connection_id as carrier_connection_id',
+      'a.paused as account_paused',
+      'c.blocked as contact_blocked',
+      'cv.last_person_contact_at as last_person_contact_at',
+      eb
+        .exists(
+          eb
+            .selectFrom('suppressions as s')
+            .select('s.id')
+            .whereRef('s.account_id', '=', 'm.account_id')
+            .whereRef('s.number', '=', 'm.to_number')
+            .where('s.lifted_at', 'is', null),
+        )
+        .as('suppressed'),
+    ])
+    .where('m.id', '=', id)
+    .executeTakeFirst();
 }

@@ -8,7 +8,6 @@ import type { ServiceContext } from '../../services/context.ts';
 import { AppError } from '../../services/errors.ts';
 import { receiveInboundMessage } from '../../services/inbound-messages.ts';
 import { applyStatusUpdate } from '../../services/message-status.ts';
-import { findCarrierConnection } from '../../store/lines-repository.ts';
 import type { CarrierConnection } from '../../store/schema.ts';
 
 
@@ -25,7 +24,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServiceContext)
 
     const handle = (hook: WebhookKind) => async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
       const { kind, connectionId } = request.params;
-      const connection = await findCarrierConnection(ctx.store.db, connectionId);
+      const connection = await ctx.carriers.connection(ctx.store.db, connectionId);
       if (!connection || connection.kind !== kind) {
         request.log.warn({ kind, connectionId }, 'webhook for an unknown carrier connection');
         return reply.status(404).send({ error: { code: 'not_found', message: 'unknown carrier connection' } });
