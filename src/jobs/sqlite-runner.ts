@@ -125,7 +125,8 @@ export class SqliteJobRunner implements JobRunner {
     if (ids.length === 0) return;
     this.#finished = [];
     try {
-      await jobs.deleteJobs(this.#opts.store.db, ids);
+      // Recoverable: a finished job that comes back after a power cut finds its work done.
+      await this.#opts.store.transaction((tx) => jobs.deleteJobs(tx.db, ids), { durability: 'recoverable' });
     } catch (err) {
       this.#opts.logger.error({ err }, 'could not delete finished jobs; they will run again, harmlessly');
     }

@@ -84,6 +84,8 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
 
   const recordSent = async (message: Message, carrierMessageId: string, segments: number | undefined) => {
     const now = ctx.clock();
+    // Recoverable: if a power cut loses this, the message is still 'sending' and the next attempt
+    // asks the carrier before sending again.
     await ctx.store.transaction(async (tx) => {
       const moved = await transitionMessage(tx.db, message.id, SENDABLE, {
         status: 'sent',
@@ -97,7 +99,7 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         await recordCarrierIdIfMissing(tx.db, message.id, carrierMessageId, now.toISOString());
       }
       if (message.reason === 'missed_call') await markLeadContacted(tx.db, message.account_id, message.contact_id, now.toISOString());
-    });
+    }, { durability: 'recoverable' });
     ctx.metrics.sendResults.inc({ result: 'sent' });
   };
 

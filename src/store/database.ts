@@ -2,7 +2,7 @@
 // schema and repositories are written to run on Postgres too.
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Database } from './schema.ts';
@@ -20,7 +20,7 @@ export interface Tx {
 export interface Store {
   readonly kind: 'sqlite';
   readonly db: Kysely<Database>;
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { durability?: 'full' | 'recoverable' }): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -52,9 +52,25 @@ export function openSqliteStore(file: string): Store {
   return {
     kind: 'sqlite',
     db,
-    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { durability?: 'full' | 'recoverable' } = {}): Promise<T> {
       const hooks: Array<() => void> = [];
-      const result = await db.transaction().execute((trx) => fn({ db: trx, afterCommit: (h) => hooks.push(h) }));
+      const run = (k: Kysely<Database>) => k.transaction().execute((trx) => fn({ db: trx, afterCommit: (h) => hooks.push(h) }));
+      let result: T;
+      if (opts.durability === 'recoverable') {
+        // For writes that Ringback can rebuild if a power cut loses them (e.g. "sent", which the
+        // next attempt reconciles with the carrier): committed to the OS, not fsynced. A process
+        // crash loses nothing either way; only the fsync that blocks the event loop is skipped.
+        result = await db.connection().execute(async (conn) => {
+          await sql`pragma synchronous = normal`.execute(conn);
+          try {
+            return await run(conn);
+          } finally {
+            await sql`pragma synchronous = full`.execute(conn);
+          }
+        });
+      } else {
+        result = await run(db);
+      }
       for (const hook of hooks) hook();
       return result;
     },

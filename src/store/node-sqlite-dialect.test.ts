@@ -110,3 +110,24 @@ test('partial unique index allows one active suppression per number', async () =
   await store.db.insertInto('suppressions').values({ ...base, id: 's2', lifted_at: null }).execute();
   await assert.rejects(store.db.insertInto('suppressions').values({ ...base, id: 's3', lifted_at: null }).execute(), /UNIQUE/);
 });
+
+test('a recoverable transaction commits without fsync and puts full sync back afterwards', async () => {
+  const pragma = async () => Object.values((await sql.raw('pragma synchronous').execute(store.db)).rows[0] as object)[0];
+  let inside: unknown;
+  await store.transaction(
+    async (tx) => {
+      inside = Object.values((await sql.raw('pragma synchronous').execute(tx.db)).rows[0] as object)[0];
+      const now = new Date().toISOString();
+      await tx.db
+        .insertInto('accounts')
+        .values({ id: 'acc_relaxed', name: 'N', time_zone: 'UTC', business_hours: '{}', booking_url: null, help_contact: null, created_at: now, updated_at: now })
+        .execute();
+    },
+    { durability: 'recoverable' },
+  );
+  assert.equal(inside, 1, 'NORMAL inside');
+  assert.equal(await pragma(), 2, 'FULL again after');
+  assert.ok(await store.db.selectFrom('accounts').select('id').where('id', '=', 'acc_relaxed').executeTakeFirst());
+  await assert.rejects(store.transaction(async () => { throw new Error('boom'); }, { durability: 'recoverable' }), /boom/);
+  assert.equal(await pragma(), 2, 'FULL again after a rollback');
+});
