@@ -2,8 +2,9 @@
 // schema and repositories are written to run on Postgres too.
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, sql, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { GroupCommitter, type Durability } from './group-commit.ts';
 import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/0001-initial.ts';
@@ -13,14 +14,15 @@ export type Db = Kysely<Database> | Transaction<Database>;
 
 /** A transaction plus the work to run only once it has committed (e.g. waking the job runner). */
 export interface Tx {
-  db: Transaction<Database>;
+  /** Runs inside the caller's own savepoint of a (possibly shared) transaction. */
+  db: Kysely<Database>;
   afterCommit(fn: () => void): void;
 }
 
 export interface Store {
   readonly kind: 'sqlite';
   readonly db: Kysely<Database>;
-  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { durability?: 'full' | 'recoverable' }): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { durability?: Durability }): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,28 +51,16 @@ export function openSqliteStore(file: string): Store {
       },
     }),
   });
+  const committer = new GroupCommitter(db);
   return {
     kind: 'sqlite',
     db,
-    async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { durability?: 'full' | 'recoverable' } = {}): Promise<T> {
+    async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { durability?: Durability } = {}): Promise<T> {
       const hooks: Array<() => void> = [];
-      const run = (k: Kysely<Database>) => k.transaction().execute((trx) => fn({ db: trx, afterCommit: (h) => hooks.push(h) }));
-      let result: T;
-      if (opts.durability === 'recoverable') {
-        // For writes that Ringback can rebuild if a power cut loses them (e.g. "sent", which the
-        // next attempt reconciles with the carrier): committed to the OS, not fsynced. A process
-        // crash loses nothing either way; only the fsync that blocks the event loop is skipped.
-        result = await db.connection().execute(async (conn) => {
-          await sql`pragma synchronous = normal`.execute(conn);
-          try {
-            return await run(conn);
-          } finally {
-            await sql`pragma synchronous = full`.execute(conn);
-          }
-        });
-      } else {
-        result = await run(db);
-      }
+      // 'recoverable' writes (ones Ringback can rebuild if a power cut loses them, e.g. "sent",
+      // which the next attempt reconciles with the carrier) commit without the fsync; a process
+      // crash loses nothing either way.
+      const result = await committer.run((conn) => fn({ db: conn, afterCommit: (h) => hooks.push(h) }), opts.durability ?? 'full');
       for (const hook of hooks) hook();
       return result;
     },
