@@ -1,6 +1,7 @@
 // Opens the store and runs migrations. Embedded mode is SQLite through node:sqlite; the same
 // schema and repositories are written to run on Postgres too.
 import { chmodSync, mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { Kysely, type Transaction } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
@@ -52,6 +53,7 @@ export function openSqliteStore(file: string): Store {
     }),
   });
   const committer = new GroupCommitter(db);
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
   return {
     kind: 'sqlite',
     db,
@@ -79,8 +81,27 @@ export function openSqliteStore(file: string): Store {
       await db.selectFrom('accounts').select('id').limit(1).execute();
     },
     async close(): Promise<void> {
+      await checkpointer?.stop();
       await db.destroy();
     },
+  };
+}
+
+/** A worker thread that checkpoints the WAL every `intervalMs`, so commits on the event loop don't. */
+function startCheckpointer(file: string, intervalMs = 500): { stop(): Promise<void> } {
+  const worker = new Worker(new URL('./checkpointer.ts', import.meta.url), { workerData: { file, intervalMs } });
+  worker.unref();
+  worker.on('error', () => {
+    // Without it, SQLite's own automatic checkpoint (see the dialect) still keeps the WAL bounded.
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => resolve();
+        worker.once('message', () => void worker.terminate().then(done, done));
+        worker.once('exit', done);
+        worker.postMessage('stop');
+      }),
   };
 }
 

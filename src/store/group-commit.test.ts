@@ -74,3 +74,27 @@ test('a constraint error in one caller does not poison the others in its batch',
   assert.match(String((dup as PromiseRejectedResult).reason), /UNIQUE/);
   assert.equal(fresh.status, 'fulfilled');
 });
+
+test('the checkpointer thread moves committed pages into the database file itself', async () => {
+  const { copyFileSync } = await import('node:fs');
+  await store.transaction(async (tx) => {
+    await tx.db.insertInto('accounts').values(account('acc_ckpt')).execute();
+  });
+  // The main connection no longer checkpoints on commit; the worker does, every half second.
+  const copy = path.join(dir, 'copy.db');
+  let found = false;
+  for (let i = 0; i < 40 && !found; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    // The database file alone, without its WAL: only checkpointed pages are in it.
+    copyFileSync(file, copy);
+    const alone = new DatabaseSync(copy, { readOnly: true });
+    try {
+      found = alone.prepare("select id from accounts where id = 'acc_ckpt'").get() !== undefined;
+    } catch {
+      found = false; // not even the schema has been checkpointed yet
+    } finally {
+      alone.close();
+    }
+  }
+  assert.ok(found, 'the row reached the database file within 4 s');
+});

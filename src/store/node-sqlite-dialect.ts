@@ -115,6 +115,9 @@ class NodeSqliteDriver implements Driver {
     // FULL: a committed transaction survives power loss, not just a process crash.
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA foreign_keys = ON');
+    // A worker thread checkpoints every half second (store/checkpointer.ts); SQLite's own,
+    // which would run inside a commit on the event loop, only kicks in as a fallback.
+    db.exec('PRAGMA wal_autocheckpoint = 10000');
     this.#options.onOpen?.();
     this.#connection = new NodeSqliteConnection(db);
   }
