@@ -224,7 +224,8 @@ export class SqliteJobRunner implements JobRunner {
     const definition = this.#tasks.get(job.task);
     const payload = JSON.parse(job.payload) as Record<string, unknown>;
     const attempt = job.attempts + 1;
-    const log = logger.child({ job: job.id, task: job.task, attempt });
+    // Made only when something goes wrong: a child logger per job costs on the hot path.
+    const log = () => logger.child({ job: job.id, task: job.task, attempt });
     try {
       if (!definition) throw new PermanentJobError(`no handler is registered for job task "${job.task}"`);
       await definition.run(payload, { jobId: job.id, attempt, maxAttempts: job.max_attempts });
@@ -235,19 +236,19 @@ export class SqliteJobRunner implements JobRunner {
       const now = this.#now();
       const exhausted = err instanceof PermanentJobError || attempt >= job.max_attempts;
       if (exhausted) {
-        log.error({ err }, 'job failed for good');
+        log().error({ err }, 'job failed for good');
         await jobs.failJob(store.db, job.id, attempt, err.message, now.toISOString());
         this.#held.delete(job.id);
         try {
           await definition?.onExhausted?.(payload, err);
         } catch (hookErr) {
-          log.error({ err: hookErr }, 'job failure hook threw');
+          log().error({ err: hookErr }, 'job failure hook threw');
         }
         return;
       }
       const backoff = fullJitterDelayMs(attempt, this.#opts.backoff, this.#opts.random);
       const delay = err instanceof RetryLaterError ? Math.max(err.delayMs, backoff) : backoff;
-      log.warn({ err: err.message, retryInMs: delay }, 'job failed; will retry');
+      log().warn({ err: err.message, retryInMs: delay }, 'job failed; will retry');
       await jobs.rescheduleJob(store.db, job.id, attempt, new Date(now.getTime() + delay).toISOString(), err.message, now.toISOString());
       this.#held.delete(job.id);
       this.#wakeAt(now.getTime() + delay);

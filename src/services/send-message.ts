@@ -74,11 +74,14 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       }
     }
     if (message.status === 'sending') return { go: true, message, connectionId: carrier_connection_id, reconcile: true };
-    const moved = await transitionMessage(ctx.store.db, message.id, ['queued'], {
-      status: 'sending',
-      attempts: message.attempts + 1,
-      updated_at: now.toISOString(),
-    });
+    // Through the store's transactions, so marks made together share one commit (and fsync).
+    const moved = await ctx.store.transaction((tx) =>
+      transitionMessage(tx.db, message.id, ['queued'], {
+        status: 'sending',
+        attempts: message.attempts + 1,
+        updated_at: now.toISOString(),
+      }),
+    );
     return moved ? { go: true, message, connectionId: carrier_connection_id, reconcile: false } : { go: false };
   };
 
