@@ -15,6 +15,7 @@ import type { ServiceContext } from './services/context.ts';
 import { routeAllLines } from './services/lines.ts';
 import { SEND_MESSAGE_TASK } from './services/outbound.ts';
 import { createSendMessageTask } from './services/send-message.ts';
+import { warmUpRules } from './services/text-back.ts';
 import { loadSecretKey } from './services/credentials.ts';
 import { openSqliteStore, type Store } from './store/database.ts';
 
@@ -100,6 +101,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
       const applied = await store.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
       const boot = await bootstrap(ctx);
+      warmUpRules();
       const address = await app.listen({ port: config.port, host: config.host });
       const port = new URL(address).port;
       listeningUrl = `http://127.0.0.1:${port}`;

@@ -75,12 +75,14 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
     }
     if (message.status === 'sending') return { go: true, message, connectionId: carrier_connection_id, reconcile: true };
     // Through the store's transactions, so marks made together share one commit (and fsync).
-    const moved = await ctx.store.transaction((tx) =>
-      transitionMessage(tx.db, message.id, ['queued'], {
-        status: 'sending',
-        attempts: message.attempts + 1,
-        updated_at: now.toISOString(),
-      }),
+    const moved = await ctx.store.transaction(
+      (tx) =>
+        transitionMessage(tx.db, message.id, ['queued'], {
+          status: 'sending',
+          attempts: message.attempts + 1,
+          updated_at: now.toISOString(),
+        }),
+      { urgent: true },
     );
     return moved ? { go: true, message, connectionId: carrier_connection_id, reconcile: false } : { go: false };
   };
@@ -102,7 +104,7 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         await recordCarrierIdIfMissing(tx.db, message.id, carrierMessageId, now.toISOString());
       }
       if (message.reason === 'missed_call') await markLeadContacted(tx.db, message.account_id, message.contact_id, now.toISOString());
-    }, { durability: 'recoverable' });
+    }, { durability: 'recoverable', urgent: true });
     ctx.metrics.sendResults.inc({ result: 'sent' });
   };
 

@@ -23,7 +23,11 @@ export interface Tx {
 export interface Store {
   readonly kind: 'sqlite';
   readonly db: Kysely<Database>;
-  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { durability?: Durability }): Promise<T>;
+  /**
+   * `urgent`: work already under way (a send job) goes before new intake, so a flood of
+   * webhooks cannot starve the texts they cause.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { durability?: Durability; urgent?: boolean }): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -57,12 +61,12 @@ export function openSqliteStore(file: string): Store {
   return {
     kind: 'sqlite',
     db,
-    async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { durability?: Durability } = {}): Promise<T> {
+    async transaction<T>(fn: (tx: Tx) => Promise<T>, opts: { durability?: Durability; urgent?: boolean } = {}): Promise<T> {
       const hooks: Array<() => void> = [];
       // 'recoverable' writes (ones Ringback can rebuild if a power cut loses them, e.g. "sent",
       // which the next attempt reconciles with the carrier) commit without the fsync; a process
       // crash loses nothing either way.
-      const result = await committer.run((conn) => fn({ db: conn, afterCommit: (h) => hooks.push(h) }), opts.durability ?? 'full');
+      const result = await committer.run((conn) => fn({ db: conn, afterCommit: (h) => hooks.push(h) }), opts.durability ?? 'full', opts.urgent ?? false);
       for (const hook of hooks) hook();
       return result;
     },

@@ -98,3 +98,22 @@ test('the checkpointer thread moves committed pages into the database file itsel
   }
   assert.ok(found, 'the row reached the database file within 4 s');
 });
+
+test('urgent work (sends under way) is served before queued intake', async () => {
+  const order: string[] = [];
+  let release!: () => void;
+  let started!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const running = new Promise<void>((r) => (started = r));
+  const first = store.transaction(async () => {
+    order.push('first');
+    started();
+    await gate;
+  });
+  await running; // the others queue up while the first one holds the batch
+  const intake = ['a', 'b', 'c'].map((name) => store.transaction(async () => void order.push(name)));
+  const urgent = store.transaction(async () => void order.push('urgent'), { urgent: true });
+  release();
+  await Promise.all([first, ...intake, urgent]);
+  assert.deepEqual(order, ['first', 'urgent', 'a', 'b', 'c']);
+});

@@ -24,6 +24,8 @@ export class GroupCommitter {
   readonly #db: Kysely<Database>;
   readonly #maxBatch: number;
   readonly #queue: Pending[] = [];
+  /** Work already under way (sends): served before new intake, so overload cannot starve it. */
+  readonly #urgent: Pending[] = [];
   #running = false;
 
   constructor(db: Kysely<Database>, opts: GroupCommitOptions = {}) {
@@ -31,17 +33,26 @@ export class GroupCommitter {
     this.#maxBatch = opts.maxBatch ?? 64;
   }
 
-  run<T>(fn: (db: Kysely<Database>) => Promise<T>, durability: Durability): Promise<T> {
+  run<T>(fn: (db: Kysely<Database>) => Promise<T>, durability: Durability, urgent = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, durability, resolve, reject } as Pending);
+      (urgent ? this.#urgent : this.#queue).push({ fn, durability, resolve, reject } as Pending);
       if (!this.#running) void this.#drain();
     });
+  }
+
+  /** The next caller to serve: urgent ones first, in arrival order. */
+  #peek(): Pending | undefined {
+    return this.#urgent[0] ?? this.#queue[0];
+  }
+
+  #take(): Pending | undefined {
+    return this.#urgent.shift() ?? this.#queue.shift();
   }
 
   async #drain(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0) await this.#batch();
+      while (this.#peek()) await this.#batch();
     } finally {
       this.#running = false;
     }
@@ -49,7 +60,7 @@ export class GroupCommitter {
 
   /** One transaction: every queued caller of the same durability, up to maxBatch, then COMMIT. */
   async #batch(): Promise<void> {
-    const durability = this.#queue[0]!.durability;
+    const durability = this.#peek()!.durability;
     const done: Array<{ p: Pending; ok: boolean; value?: unknown; error?: unknown }> = [];
     try {
       await this.#db.connection().execute(async (conn) => {
@@ -58,8 +69,8 @@ export class GroupCommitter {
           await sql`begin immediate`.execute(conn);
           try {
             // Callers that arrive while this batch works join it, until it is full.
-            while (this.#queue.length > 0 && done.length < this.#maxBatch && this.#queue[0]!.durability === durability) {
-              const p = this.#queue.shift()!;
+            while (this.#peek() && done.length < this.#maxBatch && this.#peek()!.durability === durability) {
+              const p = this.#take()!;
               await sql`savepoint caller`.execute(conn);
               try {
                 const value = await p.fn(conn);
@@ -83,7 +94,7 @@ export class GroupCommitter {
     } catch (error) {
       // The shared transaction failed (e.g. the disk is full): nobody's work was committed.
       for (const d of done) if (d.ok) Object.assign(d, { ok: false, error });
-      if (done.length === 0) this.#queue.shift()?.reject(error);
+      if (done.length === 0) this.#take()?.reject(error);
     }
     for (const d of done) {
       if (d.ok) d.p.resolve(d.value);
