@@ -65,9 +65,6 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_FAULT: 'fault',
 };
 
-/** Every variable Ringback reads. */
-export const CONFIG_VARIABLES = [...Object.keys(ENV_KEYS), 'PORT', 'RINGBACK_CONFIG'];
-
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -151,7 +148,3 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   return Object.freeze({ ...value, dataDir: path.resolve(cwd, value.dataDir), configFile });
 }
 
-/** The base URL carriers (and the simulator) call; defaults to this machine's port. */
-export function publicBaseUrl(config: Config): string {
-  return config.publicUrl ?? `http://127.0.0.1:${config.port}`;
-}

@@ -13,10 +13,6 @@ const STATUS: Record<ErrorCode, number> = {
   unprocessable: 422,
 };
 
-export function statusFor(code: ErrorCode): number {
-  return STATUS[code];
-}
-
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     if (error instanceof AppError) {

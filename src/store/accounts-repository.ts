@@ -14,11 +14,6 @@ export async function updateAccount(db: Db, id: string, patch: Updateable<Accoun
   await db.updateTable('accounts').set(patch).where('id', '=', id).execute();
 }
 
-export async function countAccounts(db: Db): Promise<number> {
-  const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export async function insertUser(db: Db, row: Insertable<UsersTable>): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }

@@ -90,17 +90,6 @@ export async function insertEvent(db: Db, row: Omit<Insertable<EventsTable>, 'id
   await db.insertInto('events').values({ id: newId('ev'), ...row }).execute();
 }
 
-export async function listEvents(db: Db, accountId: string, subjectType: string, subjectId: string) {
-  return db
-    .selectFrom('events')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('subject_type', '=', subjectType)
-    .where('subject_id', '=', subjectId)
-    .orderBy('created_at')
-    .execute();
-}
-
 export async function findContact(db: Db, accountId: string, id: string): Promise<Contact | undefined> {
   return db.selectFrom('contacts').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
 }

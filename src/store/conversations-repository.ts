@@ -94,16 +94,6 @@ export async function findMessage(db: Db, id: string): Promise<Message | undefin
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findOutboundByCarrierId(db: Db, lineId: string, carrierMessageId: string): Promise<Message | undefined> {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('line_id', '=', lineId)
-    .where('direction', '=', 'outbound')
-    .where('carrier_message_id', '=', carrierMessageId)
-    .executeTakeFirst();
-}
-
 export async function findInboundByCarrierId(db: Db, lineId: string, carrierMessageId: string): Promise<Message | undefined> {
   return db
     .selectFrom('messages')

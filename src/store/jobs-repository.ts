@@ -73,15 +73,3 @@ export async function requeueInterruptedJobs(db: Db, now: string): Promise<numbe
   return Number(result.numUpdatedRows);
 }
 
-export async function countJobsByStatus(db: Db): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('jobs')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy('status')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-}
-
-export async function listFailedJobs(db: Db, limit: number): Promise<Job[]> {
-  return db.selectFrom('jobs').selectAll().where('status', '=', 'failed').orderBy('updated_at', 'desc').limit(limit).execute();
-}
