@@ -183,6 +183,23 @@ describe('Twilio: missed call → text from the line, end to end', () => {
     assert.match(alerts[0].detail, /A2P 10DLC/);
   });
 
+  test('alerts: resolved once (then 409), unknown ids 404, a bad filter 400 — nothing changes on a rejected request', async () => {
+    const open = (await server.api('GET', '/api/v1/alerts')).body.alerts as any[];
+    assert.ok(open.length >= 1);
+    assert.equal((await server.api('GET', '/api/v1/alerts?status=bogus')).status, 400);
+    assert.equal((await server.api('POST', '/api/v1/alerts/alert_nope/resolve')).status, 404);
+    assert.equal((await server.api('POST', `/api/v1/alerts/${open[0].id}/resolve`)).status, 204);
+    const again = await server.api('POST', `/api/v1/alerts/${open[0].id}/resolve`);
+    assert.equal(again.status, 409);
+    assert.match(again.body.error.message, /already resolved/);
+    const all = (await server.api('GET', '/api/v1/alerts?status=all')).body.alerts as any[];
+    assert.ok(all.find((a) => a.id === open[0].id).resolvedAt);
+    assert.equal((await server.api('POST', '/api/v1/carriers/cc_nope/check')).status, 404);
+    const badKind = await server.api('POST', '/api/v1/carriers', { kind: 'vonage', apiKey: 'x' });
+    assert.equal(badKind.status, 400);
+    assert.equal(badKind.body.error.fields[0].field, 'kind');
+  });
+
   test('21610 at send time suppresses the number: later calls say it opted out', async () => {
     const caller = nextCaller();
     twilio.failNext({ twilioCode: 21610 });
