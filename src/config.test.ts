@@ -79,3 +79,34 @@ test('a config file with unknown keys, bad JSON or missing is refused with its p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('database: SQLite by default; DATABASE_URL or RINGBACK_DATABASE_URL selects Postgres, the latter winning', () => {
+  assert.equal(loadConfig({}).databaseUrl, undefined);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://a@h/db' }).databaseUrl, 'postgres://a@h/db');
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_URL: 'postgresql://b@h/db2' }).databaseUrl, 'postgresql://b@h/db2');
+  const c = loadConfig({ DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_POOL_SIZE: '3', RINGBACK_DATABASE_SSL: 'require' });
+  assert.deepEqual([c.databasePoolSize, c.databaseSsl, c.databaseStatementTimeoutMs, c.role], [3, 'require', 15_000, 'all']);
+});
+
+const invalidDatabase: Array<{ env: Record<string, string>; names: RegExp }> = [
+  // The URL holds a password: it is named, never echoed.
+  { env: { DATABASE_URL: 'mysql://u:hunter2@h/db' }, names: /^(?![\s\S]*hunter2)[\s\S]*DATABASE_URL must be a postgres:\/\/ URL/ },
+  { env: { RINGBACK_DATABASE_URL: 'nonsense' }, names: /RINGBACK_DATABASE_URL must be a postgres/ },
+  { env: { RINGBACK_DATABASE_POOL_SIZE: '0' }, names: /RINGBACK_DATABASE_POOL_SIZE must be at least 1/ },
+  { env: { RINGBACK_DATABASE_SSL: 'maybe' }, names: /RINGBACK_DATABASE_SSL must be one of off, require, verify/ },
+  { env: { RINGBACK_ROLE: 'cook' }, names: /RINGBACK_ROLE must be one of all, web, worker/ },
+  { env: { RINGBACK_ROLE: 'web' }, names: /RINGBACK_ROLE web needs PostgreSQL/ },
+  { env: { RINGBACK_ROLE: 'worker' }, names: /RINGBACK_ROLE worker needs PostgreSQL/ },
+  { env: { DATABASE_URL: 'postgres://h/db', RINGBACK_DATABASE_SSL_CA: '/ca.pem' }, names: /RINGBACK_DATABASE_SSL_CA is only used with RINGBACK_DATABASE_SSL=verify/ },
+];
+for (const c of invalidDatabase) {
+  test(`database and role settings are checked: ${Object.keys(c.env).join(', ')}`, () => {
+    assert.throws(() => loadConfig(c.env), (err: Error) => err instanceof ConfigError && c.names.test(err.message));
+  });
+}
+
+test('web and worker roles are accepted on Postgres', () => {
+  for (const role of ['web', 'worker', 'all'] as const) {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db', RINGBACK_ROLE: role }).role, role);
+  }
+});

@@ -6,6 +6,9 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const FAULTS = ['kill-before-send', 'kill-after-send'] as const;
+export const ROLES = ['all', 'web', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+const DATABASE_SSL = ['off', 'require', 'verify'] as const;
 
 const boolish = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -38,6 +41,21 @@ const ConfigSchema = z.object({
     .string()
     .refine((v) => decodeSecretKey(v) !== null, 'must be 32 bytes, as 64 hex digits or base64 (e.g. openssl rand -base64 32)')
     .optional(),
+  /** Unset: embedded SQLite in dataDir. postgres://…: PostgreSQL, for several processes. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL such as postgres://ringback:secret@db.example.com:5432/ringback')
+    .optional(),
+  databasePoolSize: z.coerce.number().int().min(1).max(200).default(10),
+  databaseStatementTimeoutMs: z.coerce.number().int().min(0).max(10 * 60_000).default(15_000),
+  /** off: plain TCP; require: TLS without checking the certificate; verify: TLS with a checked certificate. */
+  databaseSsl: z.enum(DATABASE_SSL).default('off'),
+  /** PEM file of the CA that signed the database's certificate (with databaseSsl=verify). */
+  databaseSslCa: z.string().min(1).optional(),
+  /** web: HTTP only; worker: jobs only; all: both (the only choice on SQLite). */
+  role: z.enum(ROLES).default('all'),
+  /** How long SIGTERM waits for requests and jobs in flight before exiting anyway. */
+  shutdownTimeoutMs: z.coerce.number().int().min(0).max(10 * 60_000).default(25_000),
   /** Test-only crash points for the fault-injection suites; never set in production. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -63,6 +81,13 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_JOB_BACKOFF_CAP_MS: 'jobBackoffCapMs',
   RINGBACK_SECRET_KEY: 'secretKey',
   RINGBACK_FAULT: 'fault',
+  RINGBACK_DATABASE_URL: 'databaseUrl',
+  RINGBACK_DATABASE_POOL_SIZE: 'databasePoolSize',
+  RINGBACK_DATABASE_STATEMENT_TIMEOUT_MS: 'databaseStatementTimeoutMs',
+  RINGBACK_DATABASE_SSL: 'databaseSsl',
+  RINGBACK_DATABASE_SSL_CA: 'databaseSslCa',
+  RINGBACK_ROLE: 'role',
+  RINGBACK_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 
 export class ConfigError extends Error {
@@ -73,7 +98,7 @@ export class ConfigError extends Error {
 }
 
 /** Never echoed back in error messages. */
-const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey', 'secretKey']);
+const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey', 'secretKey', 'databaseUrl']);
 
 /** A 32-byte key from 64 hex digits or base64; null when it is neither. */
 export function decodeSecretKey(value: string): Buffer | null {
@@ -126,6 +151,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
 
   const raw: Record<string, unknown> = { ...fromFile };
   if (env.PORT !== undefined && env.PORT !== '') raw.port = env.PORT;
+  // The conventional name, as hosting platforms set it; RINGBACK_DATABASE_URL wins.
+  if (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '') raw.databaseUrl = env.DATABASE_URL;
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value !== undefined && value !== '') raw[key] = value;
@@ -135,7 +162,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const name = key === 'port' && env.RINGBACK_PORT === undefined && env.PORT !== undefined ? 'PORT' : variableFor(key);
+      const name =
+        key === 'port' && env.RINGBACK_PORT === undefined && env.PORT !== undefined
+          ? 'PORT'
+          : key === 'databaseUrl' && !env.RINGBACK_DATABASE_URL && env.DATABASE_URL
+            ? 'DATABASE_URL'
+            : variableFor(key);
       const shown = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw[key])})`;
       return `${name} ${describeIssue(issue)}${shown}`;
     });
@@ -144,6 +176,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   const value = result.data;
   if (value.jobBackoffCapMs < value.jobBackoffBaseMs) {
     throw new ConfigError('Invalid configuration:\n  - RINGBACK_JOB_BACKOFF_CAP_MS must not be below RINGBACK_JOB_BACKOFF_BASE_MS');
+  }
+  if (value.role !== 'all' && !value.databaseUrl) {
+    throw new ConfigError(
+      `Invalid configuration:\n  - RINGBACK_ROLE ${value.role} needs PostgreSQL (set DATABASE_URL): the embedded SQLite database serves one process, which must be --role all`,
+    );
+  }
+  if (value.databaseSslCa && value.databaseSsl !== 'verify') {
+    throw new ConfigError('Invalid configuration:\n  - RINGBACK_DATABASE_SSL_CA is only used with RINGBACK_DATABASE_SSL=verify');
   }
   return Object.freeze({ ...value, dataDir: path.resolve(cwd, value.dataDir), configFile });
 }

@@ -202,7 +202,7 @@ export async function handleCarrierCallEvent(ctx: ServiceContext, connection: Ca
     }
 
     if (event.type === 'call.screen_accepted' || event.type === 'call.voicemail') {
-      const call = await findCallByCarrierId(tx.db, line.id, event.carrierCallId);
+      const call = await findCallByCarrierId(tx.db, line.id, event.carrierCallId, { lock: true });
       if (!call) throw notFound(`call ${event.carrierCallId} on line ${line.number}`);
       const now = ctx.clock().toISOString();
       if (event.type === 'call.screen_accepted') {
@@ -230,7 +230,7 @@ export async function handleCarrierCallEvent(ctx: ServiceContext, connection: Ca
         started_at: startedAt,
       }),
     );
-    const call = (await findCallByCarrierId(tx.db, line.id, event.carrierCallId))!;
+    const call = (await findCallByCarrierId(tx.db, line.id, event.carrierCallId, { lock: true }))!;
 
     if (event.type === 'call.completed') {
       // A phone that picked up counts only if the person pressed a key: a cell phone's

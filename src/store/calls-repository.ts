@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from './database.ts';
+import { lockForUpdate } from './dialect.ts';
 import type { Call, CallsTable } from './schema.ts';
 
 /** Inserts the call unless the same carrier call or external id is already recorded; returns whether it inserted. */
@@ -12,13 +13,10 @@ export async function insertCallOnce(db: Db, row: Insertable<CallsTable>): Promi
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function findCallByCarrierId(db: Db, lineId: string, carrierCallId: string): Promise<Call | undefined> {
-  return db
-    .selectFrom('calls')
-    .selectAll()
-    .where('line_id', '=', lineId)
-    .where('carrier_call_id', '=', carrierCallId)
-    .executeTakeFirst();
+/** `lock`: hold the row until the transaction ends, so replays of one event handled by two processes take turns. */
+export async function findCallByCarrierId(db: Db, lineId: string, carrierCallId: string, opts: { lock?: boolean } = {}): Promise<Call | undefined> {
+  const q = db.selectFrom('calls').selectAll().where('line_id', '=', lineId).where('carrier_call_id', '=', carrierCallId);
+  return (opts.lock ? lockForUpdate(db, q) : q).executeTakeFirst();
 }
 
 export async function findCallByExternalId(db: Db, accountId: string, externalId: string): Promise<Call | undefined> {

@@ -6,18 +6,14 @@ import { newId } from './ids.ts';
 
 /** Finds the contact for a number, creating it if this is the first time the account hears from it. */
 export async function ensureContact(db: Db, accountId: string, number: string, now: string): Promise<Contact> {
-  const created = await db
+  // "Do update" (a no-op write) rather than "do nothing": it returns the row either way, and on
+  // Postgres it locks the contact until the transaction ends, so two calls from one caller that
+  // arrive at two processes at once are decided one after the other (no double text-back).
+  return db
     .insertInto('contacts')
     .values({ id: newId('ct'), account_id: accountId, number, name: null, email: null, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['account_id', 'number']).doNothing())
+    .onConflict((oc) => oc.columns(['account_id', 'number']).doUpdateSet({ number: (eb) => eb.ref('excluded.number') }))
     .returningAll()
-    .executeTakeFirst();
-  if (created) return created;
-  return db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('number', '=', number)
     .executeTakeFirstOrThrow();
 }
 

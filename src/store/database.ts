@@ -1,5 +1,5 @@
-// Opens the store and runs migrations. Embedded mode is SQLite through node:sqlite; the same
-// schema and repositories are written to run on Postgres too.
+// Opens the store and runs migrations. Embedded mode is SQLite through node:sqlite; several
+// processes share PostgreSQL (postgres-store.ts). One schema and one set of repositories serve both.
 import { chmodSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
@@ -21,7 +21,7 @@ export interface Tx {
 }
 
 export interface Store {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   readonly db: Kysely<Database>;
   /**
    * `urgent`: work already under way (a send job) goes before new intake, so a flood of
@@ -42,6 +42,22 @@ class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;
   }
+}
+
+/**
+ * Applies pending migrations; returns their names. On Postgres, Kysely's migration lock table
+ * makes concurrent starters wait for the one that migrates, then find nothing left to do.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 export function openSqliteStore(file: string): Store {
@@ -70,17 +86,7 @@ export function openSqliteStore(file: string): Store {
       for (const hook of hooks) hook();
       return result;
     },
-    async migrate(): Promise<string[]> {
-      const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
-      const { error, results } = await migrator.migrateToLatest();
-      if (error) {
-        const failed = results?.find((r) => r.status === 'Error');
-        throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`, {
-          cause: error,
-        });
-      }
-      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    },
+    migrate: () => migrateToLatest(db),
     async ping(): Promise<void> {
       await db.selectFrom('accounts').select('id').limit(1).execute();
     },
