@@ -4,17 +4,20 @@ import type { Alert, AlertsTable } from './schema.ts';
 
 /** Opens the alert, or counts one more occurrence of the open one; returns whether it is new. */
 export async function raiseAlert(db: Db, row: Insertable<AlertsTable>): Promise<boolean> {
-  const updated = await db
-    .updateTable('alerts')
-    .set({ count: sql`count + 1`, last_seen_at: row.last_seen_at })
-    .where('account_id', '=', row.account_id)
-    .where('kind', '=', row.kind)
-    .where('code', '=', row.code)
-    .where('resolved_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) > 0) return false;
-  await db.insertInto('alerts').values(row).execute();
-  return true;
+  // One statement against the partial unique index: two processes hitting the same carrier
+  // problem at once count it twice on one alert instead of one of them failing on the index.
+  const result = await db
+    .insertInto('alerts')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['account_id', 'kind', 'code'])
+        .where('resolved_at', 'is', null)
+        .doUpdateSet({ count: sql`alerts.count + 1`, last_seen_at: (eb) => eb.ref('excluded.last_seen_at') }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return result.id === row.id;
 }
 
 export async function listAlerts(db: Db, accountId: string, includeResolved: boolean): Promise<Alert[]> {
