@@ -5,9 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { normalizePhone } from './domain/phone.ts';
-import { createLogger, createRingback, databaseFile } from './main.ts';
+import { createLogger, createRingback, createRunner, openStore } from './main.ts';
 import { findFirstOwner } from './store/accounts-repository.ts';
-import { openSqliteStore } from './store/database.ts';
 import { generateApiKey, storeApiKey } from './services/access.ts';
 import * as accounts from './store/accounts-repository.ts';
 import { cliKeyFile } from './services/bootstrap.ts';
@@ -15,7 +14,9 @@ import { cliKeyFile } from './services/bootstrap.ts';
 const USAGE = `Usage: ringback <command> [options]
 
 Commands:
-  start                          run Ringback (HTTP server, jobs, simulator)
+  start [--role all|web|worker]  run Ringback (HTTP server, jobs, simulator). With PostgreSQL
+                                 (DATABASE_URL) run any number of web and worker processes;
+                                 SQLite runs one process with --role all (the default)
   migrate                        apply database migrations and exit
   simulate call --from N [--to LINE] [--outcome unanswered|busy|answered|hangup] [--after S] [--wait S]
                                  a virtual phone calls a line; waits up to --wait seconds (default 3)
@@ -90,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       greeting: { type: 'string' },
       voicemail: { type: 'boolean', default: false },
       'no-configure': { type: 'boolean', default: false },
+      role: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -97,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return command || values.help ? 0 : 2;
   }
-  const config = loadConfig(process.env);
+  // --role is the same setting as RINGBACK_ROLE, validated by the one config schema.
+  const config = loadConfig(values.role !== undefined ? { ...process.env, RINGBACK_ROLE: values.role } : process.env);
   switch (command) {
     case 'start':
       return start(config);
@@ -148,11 +151,24 @@ async function start(config: Config): Promise<number> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'draining: no new requests or jobs; finishing those in flight');
+    // Past the timeout, exit anyway: jobs still held are released by the other workers' sweep,
+    // and every job is idempotent, so a job cut short runs again rather than getting lost.
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'drain timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
     ringback.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'unclean stop');
         process.exit(1);
@@ -165,9 +181,12 @@ async function start(config: Config): Promise<number> {
 }
 
 async function migrate(config: Config, json: boolean): Promise<number> {
-  const store = openSqliteStore(databaseFile(config));
+  const store = openStore(config);
   try {
     const applied = await store.migrate();
+    // The job queue's own schema (graphile-worker's on Postgres) comes with it, so a release step
+    // that runs `migrate` leaves nothing for the processes to do at start.
+    await createRunner(config, store, createLogger(config), () => new Date()).prepare();
     print(json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     return 0;
   } finally {
@@ -366,7 +385,7 @@ function readCliKey(config: Config): string {
 }
 
 async function apiKeys(config: Config, sub: string | undefined, arg: string | undefined, o: { json: boolean; name?: string | undefined }): Promise<number> {
-  const store = openSqliteStore(databaseFile(config));
+  const store = openStore(config);
   try {
     await store.migrate();
     const owner = await findFirstOwner(store.db);

@@ -82,11 +82,13 @@ test('a config file with unknown keys, bad JSON or missing is refused with its p
 
 test('database: SQLite by default; DATABASE_URL or RINGBACK_DATABASE_URL selects Postgres, the latter winning', () => {
   assert.equal(loadConfig({}).databaseUrl, undefined);
-  assert.equal(loadConfig({ DATABASE_URL: 'postgres://a@h/db' }).databaseUrl, 'postgres://a@h/db');
-  assert.equal(loadConfig({ DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_URL: 'postgresql://b@h/db2' }).databaseUrl, 'postgresql://b@h/db2');
-  const c = loadConfig({ DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_POOL_SIZE: '3', RINGBACK_DATABASE_SSL: 'require' });
+  assert.equal(loadConfig({ ...PG, DATABASE_URL: 'postgres://a@h/db' }).databaseUrl, 'postgres://a@h/db');
+  assert.equal(loadConfig({ ...PG, DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_URL: 'postgresql://b@h/db2' }).databaseUrl, 'postgresql://b@h/db2');
+  const c = loadConfig({ ...PG, DATABASE_URL: 'postgres://a@h/db', RINGBACK_DATABASE_POOL_SIZE: '3', RINGBACK_DATABASE_SSL: 'require' });
   assert.deepEqual([c.databasePoolSize, c.databaseSsl, c.databaseStatementTimeoutMs, c.role], [3, 'require', 15_000, 'all']);
 });
+
+const PG = { RINGBACK_SECRET_KEY: 'a'.repeat(64) };
 
 const invalidDatabase: Array<{ env: Record<string, string>; names: RegExp }> = [
   // The URL holds a password: it is named, never echoed.
@@ -97,7 +99,9 @@ const invalidDatabase: Array<{ env: Record<string, string>; names: RegExp }> = [
   { env: { RINGBACK_ROLE: 'cook' }, names: /RINGBACK_ROLE must be one of all, web, worker/ },
   { env: { RINGBACK_ROLE: 'web' }, names: /RINGBACK_ROLE web needs PostgreSQL/ },
   { env: { RINGBACK_ROLE: 'worker' }, names: /RINGBACK_ROLE worker needs PostgreSQL/ },
-  { env: { DATABASE_URL: 'postgres://h/db', RINGBACK_DATABASE_SSL_CA: '/ca.pem' }, names: /RINGBACK_DATABASE_SSL_CA is only used with RINGBACK_DATABASE_SSL=verify/ },
+  { env: { ...PG, DATABASE_URL: 'postgres://h/db', RINGBACK_DATABASE_SSL_CA: '/ca.pem' }, names: /RINGBACK_DATABASE_SSL_CA is only used with RINGBACK_DATABASE_SSL=verify/ },
+  { env: { DATABASE_URL: 'postgres://h/db' }, names: /RINGBACK_SECRET_KEY must be set with PostgreSQL/ },
+  { env: { ...PG, DATABASE_URL: 'postgres://h/db', RINGBACK_ROLE: 'worker' }, names: /RINGBACK_PUBLIC_URL must be set with RINGBACK_ROLE worker/ },
 ];
 for (const c of invalidDatabase) {
   test(`database and role settings are checked: ${Object.keys(c.env).join(', ')}`, () => {
@@ -107,6 +111,6 @@ for (const c of invalidDatabase) {
 
 test('web and worker roles are accepted on Postgres', () => {
   for (const role of ['web', 'worker', 'all'] as const) {
-    assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db', RINGBACK_ROLE: role }).role, role);
+    assert.equal(loadConfig({ ...PG, DATABASE_URL: 'postgres://h/db', RINGBACK_PUBLIC_URL: 'https://rb.example.com', RINGBACK_ROLE: role }).role, role);
   }
 });

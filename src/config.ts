@@ -52,6 +52,11 @@ const ConfigSchema = z.object({
   databaseSsl: z.enum(DATABASE_SSL).default('off'),
   /** PEM file of the CA that signed the database's certificate (with databaseSsl=verify). */
   databaseSslCa: z.string().min(1).optional(),
+  /**
+   * Postgres: a worker whose heartbeat is older than this is presumed dead and its jobs go to
+   * the others. Heartbeats go every quarter of it.
+   */
+  jobDeadWorkerMs: z.coerce.number().int().min(2_000).max(10 * 60_000).default(20_000),
   /** web: HTTP only; worker: jobs only; all: both (the only choice on SQLite). */
   role: z.enum(ROLES).default('all'),
   /** How long SIGTERM waits for requests and jobs in flight before exiting anyway. */
@@ -87,6 +92,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_DATABASE_SSL: 'databaseSsl',
   RINGBACK_DATABASE_SSL_CA: 'databaseSslCa',
   RINGBACK_ROLE: 'role',
+  RINGBACK_JOB_DEAD_WORKER_MS: 'jobDeadWorkerMs',
   RINGBACK_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
 };
 
@@ -180,6 +186,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
   if (value.role !== 'all' && !value.databaseUrl) {
     throw new ConfigError(
       `Invalid configuration:\n  - RINGBACK_ROLE ${value.role} needs PostgreSQL (set DATABASE_URL): the embedded SQLite database serves one process, which must be --role all`,
+    );
+  }
+  if (value.databaseUrl && !value.secretKey) {
+    // Each process would generate its own key into its own data dir, and a worker could not
+    // open the carrier credentials a web process sealed.
+    throw new ConfigError(
+      'Invalid configuration:\n  - RINGBACK_SECRET_KEY must be set with PostgreSQL, the same on every process (e.g. openssl rand -base64 32)',
+    );
+  }
+  if (value.role !== 'all' && !value.publicUrl) {
+    throw new ConfigError(
+      `Invalid configuration:\n  - RINGBACK_PUBLIC_URL must be set with RINGBACK_ROLE ${value.role}: carriers (and the simulator) must reach the web processes, not this one`,
     );
   }
   if (value.databaseSslCa && value.databaseSsl !== 'verify') {

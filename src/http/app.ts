@@ -9,13 +9,23 @@ import { registerAccountRoutes } from './routes/api-account.ts';
 import { registerCallRoutes } from './routes/api-calls.ts';
 import { registerCarrierRoutes } from './routes/api-carriers.ts';
 import { registerConversationRoutes } from './routes/api-conversations.ts';
+import { registerEventRoutes } from './routes/api-events.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerLineRoutes } from './routes/api-lines.ts';
 import { registerSimulatorRoutes } from './routes/api-simulator.ts';
 import { registerHealthRoutes, type Readiness } from './routes/health.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 
-export function buildApp(deps: { ctx: ServiceContext; auth: Authenticator; readiness: Readiness; logger: Logger }): FastifyInstance {
+export interface AppDeps {
+  ctx: ServiceContext;
+  auth: Authenticator;
+  readiness: Readiness;
+  logger: Logger;
+  /** 'health': a worker process serves only /healthz, /readyz and /metrics. */
+  routes?: 'all' | 'health';
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Request lines at info would log phone numbers in URLs; errors are still logged.
@@ -25,6 +35,7 @@ export function buildApp(deps: { ctx: ServiceContext; auth: Authenticator; readi
   });
   installErrorHandling(app);
   registerHealthRoutes(app, deps.ctx, deps.readiness);
+  if (deps.routes === 'health') return app;
   registerWebhookRoutes(app, deps.ctx);
   app.register(
     async (api) => {
@@ -36,6 +47,7 @@ export function buildApp(deps: { ctx: ServiceContext; auth: Authenticator; readi
       registerConversationRoutes(api, deps.ctx);
       registerApiKeyRoutes(api, deps.ctx);
       registerSimulatorRoutes(api, deps.ctx);
+      registerEventRoutes(api, deps.ctx);
     },
     { prefix: '/api/v1' },
   );

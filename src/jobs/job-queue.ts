@@ -30,6 +30,9 @@ export interface JobQueue {
 
 export interface JobRunner extends JobQueue {
   register(task: string, definition: TaskDefinition): void;
+  /** Makes the queue usable for enqueueing (e.g. installs its schema); every role calls it. */
+  prepare(): Promise<void>;
+  /** Starts working jobs (worker and all roles only). */
   start(): Promise<void>;
   /** Stops taking jobs and waits for the running ones to finish. */
   stop(): Promise<void>;

@@ -88,6 +88,10 @@ export class SqliteJobRunner implements JobRunner {
     this.#timer.unref();
   }
 
+  async prepare(): Promise<void> {
+    // The jobs table comes with the application's own migrations.
+  }
+
   async start(): Promise<void> {
     if (this.#running) return;
     const requeued = await jobs.requeueInterruptedJobs(this.#opts.store.db, this.#now().toISOString());

@@ -8,6 +8,7 @@ import { DEFAULT_BUSINESS_HOURS, SCHEDULE_SLOTS, isValidTimeZone } from '../doma
 import { DEFAULT_TEXT_BACK_TEMPLATES, measureText } from '../domain/templates.ts';
 import * as accounts from '../store/accounts-repository.ts';
 import { insertCarrierConnection, insertLine, upsertTemplate } from '../store/lines-repository.ts';
+import { serializeOn } from '../store/dialect.ts';
 import { newId } from '../store/ids.ts';
 import type { Tx } from '../store/database.ts';
 import { generateApiKey, generatePassword, hashApiKey, hashPassword, storeApiKey, verifyPassword } from './access.ts';
@@ -55,6 +56,9 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
   const { config } = ctx;
   const now = ctx.clock().toISOString();
   const result = await ctx.store.transaction(async (tx): Promise<Omit<BootstrapResult, 'cliKey'>> => {
+    // Several processes starting together on an empty database: one creates the owner, the
+    // others wait here and then find it.
+    await serializeOn(tx.db, 'bootstrap');
     const existing = await accounts.findFirstOwner(tx.db);
     if (existing) {
       await applyAdminSettings(tx, existing, now, ctx);

@@ -5,6 +5,7 @@ import type { CallEvent, CallInstructions, CallOutcome } from '../carriers/carri
 import { describeDecision, type Decision } from '../domain/text-back-decision.ts';
 import type { Tx } from '../store/database.ts';
 import { findAccount } from '../store/accounts-repository.ts';
+import type { PageCursor } from '../store/paging.ts';
 import { findCall, findCallByCarrierId, findCallByExternalId, insertCallOnce, listCalls, updateCall } from '../store/calls-repository.ts';
 import { findAccountLine, findCarrierConnection, findLineByNumber } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
@@ -314,7 +315,7 @@ export async function reportCall(
 export async function listAccountCalls(
   ctx: ServiceContext,
   accountId: string,
-  filter: { lineId?: string; decision?: 'send' | 'skip'; before?: string; limit: number },
+  filter: { lineId?: string; decision?: 'send' | 'skip'; before?: PageCursor; limit: number },
 ): Promise<CallView[]> {
   const rows = await listCalls(ctx.store.db, { accountId, ...filter });
   return rows.map((c) => presentCall(ctx, c));

@@ -1,4 +1,5 @@
 // The inbox basics: conversations, their messages, and a person's own reply.
+import type { PageCursor } from '../store/paging.ts';
 import { measureText } from '../domain/templates.ts';
 import { findContact, insertEvent } from '../store/contacts-repository.ts';
 import * as repo from '../store/conversations-repository.ts';
@@ -54,7 +55,7 @@ export function presentMessage(m: Message): MessageView {
 export async function listAccountConversations(
   ctx: ServiceContext,
   accountId: string,
-  filter: { status?: 'open' | 'pending' | 'snoozed' | 'resolved'; lineId?: string; before?: string; limit: number },
+  filter: { status?: 'open' | 'pending' | 'snoozed' | 'resolved'; lineId?: string; before?: PageCursor; limit: number },
 ) {
   const rows = await repo.listConversations(ctx.store.db, { accountId, ...filter });
   return rows.map((c) => ({
@@ -71,7 +72,7 @@ export async function listAccountConversations(
   }));
 }
 
-export async function listMessages(ctx: ServiceContext, accountId: string, conversationId: string, limit: number, before?: string): Promise<MessageView[]> {
+export async function listMessages(ctx: ServiceContext, accountId: string, conversationId: string, limit: number, before?: PageCursor): Promise<MessageView[]> {
   const conversation = await repo.findConversation(ctx.store.db, accountId, conversationId);
   if (!conversation) throw notFound(`conversation ${conversationId}`);
   const rows = await repo.listConversationMessages(ctx.store.db, accountId, conversationId, limit, before);

@@ -28,6 +28,7 @@ import { newId } from '../store/ids.ts';
 import type { Account, CarrierConnection, Contact, Conversation, Line } from '../store/schema.ts';
 import { regionOf } from './account-settings.ts';
 import type { ServiceContext } from './context.ts';
+import { liveEvent } from './live-events.ts';
 import { notFound } from './errors.ts';
 import { queueOutbound } from './outbound.ts';
 
@@ -92,6 +93,7 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
     else if (intent === 'help') await replyHelp(acting);
     else await recordReply(acting);
 
+    await ctx.events.publish(tx, liveEvent('message.received', account.id, { conversationId: conversation.id, messageId, contactId: contact.id }, ctx.clock()));
     tx.afterCommit(() => ctx.metrics.inboundMessages.inc({ intent: intent ?? 'message' }));
     return { messageId, duplicate: false, intent: intent ?? 'message' };
   });

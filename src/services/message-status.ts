@@ -6,6 +6,7 @@ import { insertEvent } from '../store/contacts-repository.ts';
 import type { CarrierConnection, MessageStatus } from '../store/schema.ts';
 import type { ServiceContext } from './context.ts';
 import { notFound } from './errors.ts';
+import { liveEvent } from './live-events.ts';
 import { applyCarrierFailure } from './carrier-failures.ts';
 import { explainCarrierError } from '../domain/carrier-errors.ts';
 
@@ -32,6 +33,10 @@ export async function applyStatusUpdate(
       ...(update.status === 'delivered' ? { delivered_at: at } : {}),
       updated_at: ctx.clock().toISOString(),
     });
+    if (changed) {
+      const data = { conversationId: message.conversation_id, messageId: message.id, status: update.status, errorCode: update.errorCode ?? null };
+      await ctx.events.publish(tx, liveEvent('message.status', message.account_id, data, ctx.clock()));
+    }
     if (changed && (update.status === 'undelivered' || update.status === 'failed')) {
       await applyCarrierFailure(ctx, tx, message, update.errorCode);
       await insertEvent(tx.db, {

@@ -27,6 +27,9 @@ export interface QueueOutboundInput {
   conversationPatch?: ConversationUpdate;
 }
 
+/** High enough that the deadline, not the count, ends the retries. */
+const ATTEMPTS_UNTIL_DEADLINE = 10_000;
+
 export async function queueOutbound(ctx: ServiceContext, tx: Tx, input: QueueOutboundInput): Promise<Message> {
   const now = ctx.clock().toISOString();
   const measure = measureText(input.body);
@@ -63,6 +66,10 @@ export async function queueOutbound(ctx: ServiceContext, tx: Tx, input: QueueOut
     task: SEND_MESSAGE_TASK,
     payload: { messageId: message.id },
     jobKey: `send:${message.id}`,
+    // A text with a send window keeps trying through a carrier or database outage until the
+    // window closes (the send job then expires it visibly); a count of attempts would give up
+    // on a minute-long outage with most of the window left.
+    ...(message.send_deadline ? { maxAttempts: ATTEMPTS_UNTIL_DEADLINE } : {}),
   });
   return message;
 }

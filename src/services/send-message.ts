@@ -9,6 +9,7 @@ import { findMessage, findMessageForSending, recordCarrierIdIfMissing, transitio
 import type { Message, MessageStatus } from '../store/schema.ts';
 import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
+import { liveEvent } from './live-events.ts';
 import { COMPLIANCE_REASONS } from './outbound.ts';
 import { applyCarrierFailure } from './carrier-failures.ts';
 import { explainCarrierError } from '../domain/carrier-errors.ts';
@@ -23,11 +24,15 @@ export interface SendFaults {
 type Verdict = { go: true; message: Message; connectionId: string; reconcile: boolean } | { go: false };
 
 export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = {}): TaskDefinition {
+  const statusEvent = (message: Message, status: MessageStatus, errorCode: string | null = null) =>
+    liveEvent('message.status', message.account_id, { conversationId: message.conversation_id, messageId: message.id, status, errorCode }, ctx.clock());
+
   const stop = async (message: Message, status: 'expired' | 'canceled', why: string, eventType: string) => {
     const now = ctx.clock().toISOString();
     await ctx.store.transaction(async (tx) => {
       const moved = await transitionMessage(tx.db, message.id, SENDABLE, { status, error_message: why, updated_at: now });
       if (!moved) return;
+      await ctx.events.publish(tx, statusEvent(message, status));
       await insertEvent(tx.db, {
         account_id: message.account_id,
         type: eventType,
@@ -76,12 +81,15 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
     if (message.status === 'sending') return { go: true, message, connectionId: carrier_connection_id, reconcile: true };
     // Through the store's transactions, so marks made together share one commit (and fsync).
     const moved = await ctx.store.transaction(
-      (tx) =>
-        transitionMessage(tx.db, message.id, ['queued'], {
+      async (tx) => {
+        const marked = await transitionMessage(tx.db, message.id, ['queued'], {
           status: 'sending',
           attempts: message.attempts + 1,
           updated_at: now.toISOString(),
-        }),
+        });
+        if (marked) await ctx.events.publish(tx, statusEvent(message, 'sending'));
+        return marked;
+      },
       { urgent: true },
     );
     return moved ? { go: true, message, connectionId: carrier_connection_id, reconcile: false } : { go: false };
@@ -102,6 +110,8 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       if (!moved) {
         // A delivery receipt overtook us; keep its status, but record the carrier's id.
         await recordCarrierIdIfMissing(tx.db, message.id, carrierMessageId, now.toISOString());
+      } else {
+        await ctx.events.publish(tx, statusEvent(message, 'sent'));
       }
       if (message.reason === 'missed_call') await markLeadContacted(tx.db, message.account_id, message.contact_id, now.toISOString());
     }, { durability: 'recoverable', urgent: true });
@@ -118,6 +128,7 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         updated_at: now,
       });
       if (!moved) return;
+      await ctx.events.publish(tx, statusEvent(message, 'failed', err.code ?? null));
       await applyCarrierFailure(ctx, tx, message, err.code);
       await insertEvent(tx.db, {
         account_id: message.account_id,

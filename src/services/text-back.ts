@@ -14,6 +14,7 @@ import { newId } from '../store/ids.ts';
 import type { Account, Call, CallsTable, CallUpdate, Line } from '../store/schema.ts';
 import { regionOf, scheduleOf } from './account-settings.ts';
 import type { ServiceContext } from './context.ts';
+import { liveEvent } from './live-events.ts';
 import { queueOutbound } from './outbound.ts';
 
 export interface DecidedCall {
@@ -132,6 +133,8 @@ export async function decideAndQueueTextBack(
     created_at: nowIso,
   });
 
+  const decidedEvent = { callId: call.id, decision: decision.action, reason: decision.reason, messageId, contactId: contact?.id ?? null };
+  await ctx.events.publish(tx, liveEvent('call.decided', account.id, decidedEvent, now));
   tx.afterCommit(() => ctx.metrics.decisions.inc({ decision: decision.action, reason: decision.reason }));
   return { decision, messageId, call: { ...call, ...decided } as Call };
 }

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../services/context.ts';
 
 export interface Readiness {
-  jobsRunning: () => boolean;
+  /** Whether this process's job runner is working; a string when this process runs no jobs. */
+  jobs: (() => boolean) | string;
+  /** True once SIGTERM has begun the drain. */
+  draining: () => boolean;
 }
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServiceContext, readiness: Readiness): void {
@@ -25,8 +28,10 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServiceContext, 
     } catch (err) {
       checks.database = `failing: ${(err as Error).message}`;
     }
-    checks.jobs = readiness.jobsRunning() ? 'ok' : 'not running';
-    const ready = Object.values(checks).every((v) => v === 'ok');
+    if (typeof readiness.jobs === 'string') checks.jobs = readiness.jobs;
+    else checks.jobs = readiness.jobs() ? 'ok' : 'not running';
+    if (readiness.draining()) checks.process = 'draining: shutting down';
+    const ready = checks.database === 'ok' && checks.jobs !== 'not running' && !readiness.draining();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
