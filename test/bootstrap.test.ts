@@ -25,7 +25,9 @@ test('first start: owner, account with default templates, the simulator, the dem
     const keys = await server.ringback.store.db.selectFrom('api_keys').select('key_hash').execute();
     assert.ok(keys.every((k) => !k.key_hash.includes(TEST_API_KEY)), 'keys are stored hashed');
 
-    assert.equal(statSync(path.join(server.dataDir, 'ringback.db')).mode & 0o077, 0, 'the database is owner-only');
+    if (server.ringback.store.kind === 'sqlite') {
+      assert.equal(statSync(path.join(server.dataDir, 'ringback.db')).mode & 0o077, 0, 'the database is owner-only');
+    }
     assert.equal(statSync(path.join(server.dataDir, 'cli-api-key')).mode & 0o077, 0, 'the CLI key is owner-only');
     const root = await fetch(server.url + '/');
     assert.equal(((await root.json()) as { name: string }).name, 'Ringback');
@@ -58,7 +60,10 @@ test('a later start keeps the account and applies RINGBACK_ADMIN_PASSWORD and RI
   const accountId = (await first.api('GET', '/api/v1/account')).body.account.id;
   await first.ringback.stop();
   const newKey = 'rb_second_start_key_0123456789abcdef';
-  const second = await startTestServer({ RINGBACK_ADMIN_API_KEY: newKey, RINGBACK_ADMIN_PASSWORD: 'a brand new password' }, { dataDir });
+  const second = await startTestServer(
+    { ...first.databaseEnv, RINGBACK_ADMIN_API_KEY: newKey, RINGBACK_ADMIN_PASSWORD: 'a brand new password' },
+    { dataDir },
+  );
   try {
     const res = await second.api('GET', '/api/v1/account', undefined, { key: newKey });
     assert.equal(res.status, 200);
@@ -69,6 +74,7 @@ test('a later start keeps the account and applies RINGBACK_ADMIN_PASSWORD and RI
     assert.equal((await second.ringback.store.db.selectFrom('accounts').select('id').execute()).length, 1);
   } finally {
     await second.ringback.stop();
+    await first.releaseDatabase();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

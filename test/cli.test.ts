@@ -68,7 +68,7 @@ describe('with a running server', () => {
   before(async () => {
     const dataDir = tempDir();
     server = await startTestServer({}, { dataDir });
-    env = { RINGBACK_DATA_DIR: dataDir, RINGBACK_PORT: new URL(server.url).port };
+    env = { ...server.databaseEnv, RINGBACK_DATA_DIR: dataDir, RINGBACK_PORT: new URL(server.url).port };
   });
   after(async () => {
     await server.close();

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testDatabaseEnv } from './support/test-database.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const KEY = 'rb_crash_test_key_0123456789abcdefgh';
@@ -74,8 +75,10 @@ async function waitFor<T>(check: () => Promise<T | null | undefined | false>, wh
 }
 
 const dirs: string[] = [];
-after(() => {
+const databases: Array<{ drop(): Promise<void> }> = [];
+after(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const db of databases) await db.drop();
 });
 
 for (const fault of ['kill-before-send', 'kill-after-send'] as const) {
@@ -85,13 +88,18 @@ for (const fault of ['kill-before-send', 'kill-after-send'] as const) {
       dirs.push(dataDir);
       const caller = fault === 'kill-before-send' ? '+12125550171' : '+12125550172';
 
-      const first = await startChild(dataDir, { RINGBACK_FAULT: fault });
+      // On the Postgres pass both processes share one fresh database.
+      const database = await testDatabaseEnv();
+      // The dead process's jobs stay locked until its heartbeat is this old (Postgres only).
+      database.env.RINGBACK_JOB_DEAD_WORKER_MS = '3000';
+      databases.push(database);
+      const first = await startChild(dataDir, { ...database.env, RINGBACK_FAULT: fault });
       const placed = await api(first.url, 'POST', '/api/v1/simulator/calls', { from: caller, to: LINE, outcome: 'unanswered' });
       assert.equal(placed.status, 202);
       const death = await first.exited;
       assert.equal(death.signal, 'SIGKILL', 'the process died at the injected crash point');
 
-      const second = await startChild(dataDir);
+      const second = await startChild(dataDir, database.env);
       try {
         const inbox = await waitFor(async () => {
           const { body } = await api(second.url, 'GET', `/api/v1/simulator/phones/${encodeURIComponent(caller)}/messages`);

@@ -5,12 +5,17 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createRingback, type Ringback } from '../src/main.ts';
+import { testDatabaseEnv } from './support/test-database.ts';
 
 export const TEST_API_KEY = 'rb_test_key_0123456789abcdefghijkl';
 export const DEMO_LINE = '+15555550100';
 
 export interface TestServer {
   ringback: Ringback;
+  /** The database env this server runs on (DATABASE_URL on the Postgres pass), to restart on it. */
+  databaseEnv: Record<string, string>;
+  /** Drops the Postgres database this server created (close() does it too); no-op on SQLite. */
+  releaseDatabase(): Promise<void>;
   url: string;
   dataDir: string;
   /** Calls the API with the owner's key; returns status and parsed JSON (null for no body). */
@@ -23,6 +28,8 @@ export interface TestServer {
 
 export async function startTestServer(env: Record<string, string> = {}, opts: { dataDir?: string; clock?: () => Date } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'ringback-test-'));
+  // A caller that passes its own DATABASE_URL (a restart on the same database) keeps it.
+  const database = env.DATABASE_URL ? { env: {}, drop: async () => {} } : await testDatabaseEnv();
   const config = loadConfig({
     RINGBACK_DATA_DIR: dataDir,
     RINGBACK_PORT: '0',
@@ -30,10 +37,18 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     RINGBACK_ADMIN_API_KEY: TEST_API_KEY,
     RINGBACK_ADMIN_PASSWORD: 'correct horse battery',
     RINGBACK_LOG_LEVEL: 'silent',
+    ...database.env,
     ...env,
   });
   const ringback = createRingback(config, { logger: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
-  const { url } = await ringback.start();
+  let url: string;
+  try {
+    ({ url } = await ringback.start());
+  } catch (err) {
+    await ringback.stop().catch(() => {});
+    await database.drop();
+    throw err;
+  }
 
   const api: TestServer['api'] = async (method, p, body, o = {}) => {
     const key = o.key === undefined ? TEST_API_KEY : o.key;
@@ -62,6 +77,8 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
 
   return {
     ringback,
+    databaseEnv: { ...database.env, ...(env.DATABASE_URL ? { DATABASE_URL: env.DATABASE_URL } : {}) },
+    releaseDatabase: () => database.drop(),
     url,
     dataDir,
     api,
@@ -71,15 +88,24 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       return res.body.messages;
     },
     async close() {
-      await ringback.stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await ringback.stop();
+      } finally {
+        await database.drop();
+        if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
 
 /** Lets queued jobs and simulator callbacks finish. */
 export async function settle(server: TestServer): Promise<void> {
-  await server.ringback.runner.drain();
-  await server.ringback.network.settle();
+  // Each side can start work for the other (a webhook queues a send; a send's delivery and
+  // status callbacks go through the simulator), and on Postgres a job may be picked up only
+  // after the first drain has looked: go round until both were idle.
+  for (let round = 0; round < 3; round++) {
+    await server.ringback.runner.drain();
+    await server.ringback.network.settle();
+  }
   await server.ringback.runner.drain();
 }

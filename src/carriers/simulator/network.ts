@@ -245,6 +245,8 @@ export class SimulatorNetwork {
     const placedAt = this.#now();
     const done = this.#runCall(callId, input, route, placedAt);
     done.catch(() => {}); // a caller that ignores `done` must not crash the process
+    // settle() waits for the call's webhooks too, not only for the network's own callbacks.
+    this.#track(done.then(() => undefined, () => undefined));
     return { callId, done };
   }
 
@@ -262,6 +264,7 @@ export class SimulatorNetwork {
     };
     const done = this.#post(route.messagesUrl, route.signingSecret, payload).then(() => undefined);
     done.catch(() => {});
+    this.#track(done.catch(() => undefined));
     return { messageId, done };
   }
 

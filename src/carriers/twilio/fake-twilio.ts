@@ -10,7 +10,9 @@
 // (test/fixtures/twilio/twilio_api_v2010.json); a request that does not match gets a 400 saying
 // so and is recorded in `violations()`, so a test can assert that none happened. Faults can be
 // injected for the next request (rate limit, server error, Twilio error codes, a timeout after the
-// message was created, a connection reset, bad credentials).
+// message was created, a connection reset, bad credentials), or an outage switched on and off
+// (setOutage: every message create answered 503 or 429 until it ends), or a slow carrier
+// (setLatency: the message is created at once, its answer comes later).
 //
 // Cheap per request: the description is read once per process and only when `validate` is on.
 
@@ -44,6 +46,12 @@ export type FakeTwilioFault =
   | { reset: true }
   /** Accepted normally; its final status (see statusCallbackRequest) is this failure with this error code. */
   | { deliver: 'undelivered' | 'failed'; errorCode: string };
+
+/**
+ * A carrier outage: every message-create request (or, with `on: 'any'`, every request) is
+ * refused this way until the outage is ended with `setOutage(null)`. Nothing is created.
+ */
+export type FakeTwilioOutage = { status: 429; retryAfter?: number | string } | { status: 500 | 502 | 503 };
 
 export interface RecordedRequest {
   method: string;
@@ -123,6 +131,12 @@ export interface FakeTwilio {
   messages(): FakeTwilioMessage[];
   /** Make the next message-create request (or, with `on: 'any'`, the next request) fail this way. */
   failNext(fault: FakeTwilioFault, opts?: { on?: 'messages' | 'any' }): void;
+  /** Start (or change) an outage: message creates (or all requests) are refused until `setOutage(null)`. Faults queued by failNext wait. */
+  setOutage(outage: FakeTwilioOutage | null, opts?: { on?: 'messages' | 'any' }): void;
+  /** Requests the outages have refused so far (message creates, and others with `on: 'any'`). */
+  outageRefusals(): number;
+  /** A slow carrier: a message create is accepted at once but answered `ms` later (0: at once). */
+  setLatency(ms: number): void;
   numberWebhooks(number: string): FakeTwilioNumber | undefined;
   setNumberWebhooks(number: string, webhooks: { voiceUrl?: string | null; statusCallback?: string | null; smsUrl?: string | null }): void;
   /** The signed status callback Twilio would send for a message (default: its final status). */
@@ -203,6 +217,10 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     });
   }
   const faults: Array<{ fault: FakeTwilioFault; on: 'messages' | 'any' }> = [];
+  let outage: { outage: FakeTwilioOutage; on: 'messages' | 'any' } | null = null;
+  let outageRefused = 0;
+  let latencyMs = 0;
+  const delayed = new Set<NodeJS.Timeout>();
   const hanging = new Set<ServerResponse>();
   const base = `/${API_VERSION}/Accounts/${accountSid}`;
 
@@ -336,6 +354,16 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
 
     const path = rec.path;
     const isMessageCreate = method === 'POST' && path === `${base}/Messages.json`;
+    if (outage && (outage.on === 'any' || isMessageCreate)) {
+      const o = outage.outage;
+      outageRefused++;
+      if (o.status === 429) {
+        send(429, errorJson(20429, 429), o.retryAfter === undefined ? {} : { 'retry-after': String(o.retryAfter) });
+      } else {
+        send(o.status, errorJson(20500, o.status));
+      }
+      return;
+    }
     const fault = takeFault(isMessageCreate);
     let final: FakeTwilioMessage['final'] = { status: 'delivered' };
     if (fault) {
@@ -395,8 +423,19 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
       if (!from || !numbers.has(from)) return send(400, errorJson(21606, 400));
       if (!form.get('Body') && !form.has('MediaUrl')) return send(400, errorJson(21602, 400));
       const m = createMessage(form, final);
-      send(201, JSON.stringify(messageJson(m)));
-      markSent(m);
+      const answer = (): void => {
+        send(201, JSON.stringify(messageJson(m)));
+        markSent(m);
+      };
+      if (latencyMs > 0) {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          answer();
+        }, latencyMs);
+        delayed.add(timer);
+      } else {
+        answer();
+      }
       return;
     }
 
@@ -526,6 +565,13 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     failNext(fault, o = {}) {
       faults.push({ fault, on: o.on ?? 'messages' });
     },
+    setOutage(next, o = {}) {
+      outage = next ? { outage: { ...next }, on: o.on ?? 'messages' } : null;
+    },
+    outageRefusals: () => outageRefused,
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
+    },
     numberWebhooks: (number) => {
       const n = numbers.get(number);
       return n ? { ...n } : undefined;
@@ -546,6 +592,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     },
     webhooks,
     async close() {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
       for (const res of hanging) res.destroy();
       hanging.clear();
       server.closeAllConnections();
