@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { normalizePhone } from '../domain/phone.ts';
 import { AppError, type FieldError } from '../services/errors.ts';
+import { decodeCursor } from '../store/paging.ts';
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
@@ -40,6 +41,16 @@ export function phoneField(opts: { allowFictional: boolean }) {
     return result.e164;
   });
 }
+
+/** `before`: the `next` token of the previous page, or a plain ISO time ("older than this"). */
+export const cursorField = z.string().transform((value, ctx) => {
+  const cursor = decodeCursor(value);
+  if (!cursor) {
+    ctx.addIssue({ code: 'custom', message: 'must be the `next` value of the previous page, or an ISO-8601 time' });
+    return z.NEVER;
+  }
+  return cursor;
+});
 
 export const limitField = z.coerce.number().int().min(1).max(200).default(50);
 

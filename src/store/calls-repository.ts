@@ -1,6 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from './database.ts';
 import { lockForUpdate } from './dialect.ts';
+import { olderThan, type PageCursor } from './paging.ts';
 import type { Call, CallsTable } from './schema.ts';
 
 /** Inserts the call unless the same carrier call or external id is already recorded; returns whether it inserted. */
@@ -40,7 +41,7 @@ export interface CallListFilter {
   accountId: string;
   lineId?: string;
   decision?: 'send' | 'skip';
-  before?: string;
+  before?: PageCursor;
   limit: number;
 }
 
@@ -48,6 +49,6 @@ export async function listCalls(db: Db, f: CallListFilter): Promise<Call[]> {
   let q = db.selectFrom('calls').selectAll().where('account_id', '=', f.accountId);
   if (f.lineId) q = q.where('line_id', '=', f.lineId);
   if (f.decision) q = q.where('decision', '=', f.decision);
-  if (f.before) q = q.where('started_at', '<', f.before);
+  if (f.before) q = q.where(olderThan('started_at', 'id', f.before));
   return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
 }

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from './database.ts';
+import { olderThan, type PageCursor } from './paging.ts';
 import type { Conversation, ConversationsTable, Message, MessagesTable, MessageStatus } from './schema.ts';
 import { newId } from './ids.ts';
 
@@ -63,7 +64,7 @@ export interface ConversationListFilter {
   accountId: string;
   status?: Conversation['status'];
   lineId?: string;
-  before?: string;
+  before?: PageCursor;
   limit: number;
 }
 
@@ -77,7 +78,7 @@ export async function listConversations(db: Db, f: ConversationListFilter) {
     .where('conversations.account_id', '=', f.accountId);
   if (f.status) q = q.where('conversations.status', '=', f.status);
   if (f.lineId) q = q.where('conversations.line_id', '=', f.lineId);
-  if (f.before) q = q.where('conversations.last_message_at', '<', f.before);
+  if (f.before) q = q.where(olderThan('conversations.last_message_at', 'conversations.id', f.before));
   return q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc').limit(f.limit).execute();
 }
 
@@ -139,13 +140,13 @@ export async function cancelQueuedAutomatedMessages(
   return rows.map((r) => r.id);
 }
 
-export async function listConversationMessages(db: Db, accountId: string, conversationId: string, limit: number, before?: string) {
+export async function listConversationMessages(db: Db, accountId: string, conversationId: string, limit: number, before?: PageCursor) {
   let q = db
     .selectFrom('messages')
     .selectAll()
     .where('account_id', '=', accountId)
     .where('conversation_id', '=', conversationId);
-  if (before) q = q.where('created_at', '<', before);
+  if (before) q = q.where(olderThan('created_at', 'id', before));
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { CALL_OUTCOMES, getAccountCall, listAccountCalls, reportCall } from '../../services/calls.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { principalOf } from '../auth.ts';
-import { isoTimeField, limitField, parseInput } from '../validation.ts';
+import { encodeCursor } from '../../store/paging.ts';
+import { cursorField, isoTimeField, limitField, parseInput } from '../validation.ts';
 
 const ReportCall = z.strictObject({
   line: z.string().min(1, 'must name a line by id or number'),
@@ -17,7 +18,7 @@ const ReportCall = z.strictObject({
 const ListCalls = z.object({
   lineId: z.string().optional(),
   decision: z.enum(['send', 'skip']).optional(),
-  before: z.string().optional(),
+  before: cursorField.optional(),
   limit: limitField,
 });
 
@@ -36,7 +37,8 @@ export function registerCallRoutes(api: FastifyInstance, ctx: ServiceContext): v
       ...(q.decision ? { decision: q.decision } : {}),
       ...(q.before ? { before: q.before } : {}),
     });
-    return { calls, next: calls.length === q.limit ? calls.at(-1)!.startedAt : null };
+    const last = calls.at(-1);
+    return { calls, next: last && calls.length === q.limit ? encodeCursor({ at: last.startedAt, id: last.id }) : null };
   });
 
   api.get<{ Params: { id: string } }>('/calls/:id', async (request) => ({
