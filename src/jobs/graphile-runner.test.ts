@@ -62,7 +62,7 @@ describe('graphile-worker job runner', { skip: !BASE_URL && 'needs TEST_DATABASE
       defaultMaxAttempts: 3,
       backoff: { baseMs: 1, capMs: 5 },
       heartbeatIntervalMs: 100,
-      deadWorkerAfterMs: 1_000,
+      deadWorkerAfterMs: 3_000, // 30 beats: a loaded CI machine that delays a few is not a death
       pollIntervalMs: 200,
       ...opts,
     });
@@ -483,14 +483,16 @@ describe('graphile-worker job runner', { skip: !BASE_URL && 'needs TEST_DATABASE
   });
 
   test('a long job of a live runner is not taken by another runner', async () => {
-    const a = runner({ deadWorkerAfterMs: 300, heartbeatIntervalMs: 50 });
-    const b = runner({ deadWorkerAfterMs: 300, heartbeatIntervalMs: 50 });
+    // The job outlasts the dead-worker threshold; the threshold is 20 beats, so a busy machine
+    // (CI runs other suites alongside) that delays a few beats does not look like a death.
+    const a = runner({ deadWorkerAfterMs: 2_000, heartbeatIntervalMs: 100 });
+    const b = runner({ deadWorkerAfterMs: 2_000, heartbeatIntervalMs: 100 });
     let runs = 0;
     for (const r of [a, b]) {
       r.register('long', {
         run: async () => {
           runs++;
-          await sleep(1_200);
+          await sleep(3_500);
         },
       });
     }
