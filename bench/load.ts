@@ -7,7 +7,7 @@
 // latency stops when the text's request reaches the fake Twilio (its onMessage, same process and
 // clock as the generator).
 import http from 'node:http';
-import { cpuSeconds, machineCpu, sampleRss } from './procs.ts';
+import { cpuSeconds, cpuSecondsSum, machineCpu, sampleRss } from './procs.ts';
 
 export interface PreparedRequest {
   path: string;
@@ -19,9 +19,16 @@ export interface PreparedRequest {
 
 export interface LoadTarget {
   name: string;
-  port: number;
+  /** The ports that take the webhooks: request i goes to ports[i % ports.length] (round robin). */
+  ports: number[];
   agent: http.Agent;
-  pid: number;
+  /** Every process of the target: CPU and RSS are summed over them. */
+  pids: number[];
+  /**
+   * The database server the target needs (a cost outside its own processes): `start()` begins
+   * measuring, `stop()` returns the CPU seconds it used for the target (`own`) and in all (`total`).
+   */
+  server?: { start(): { stop(): { own: number; total: number } | null }; ownSeconds(): number };
 }
 
 /** Arrival times of texts at the fake carrier, by the number they are sent to. */
@@ -111,8 +118,17 @@ export interface RunResult {
   generatorLag: Percentiles;
   /** Texts arrived per second, from the first scheduled send to the last arrival. */
   throughput: number;
-  /** The target's CPU over the run (t0 → drained), % of one core. */
+  /** How many processes the target has (CPU and RSS are their sums). */
+  processes: number;
+  /** The target's CPU over the run (t0 → drained), summed over its processes, % of one core. */
   cpuPct: number;
+  /** The same for each process, in the order of `LoadTarget.pids`. */
+  cpuPctByProcess: number[];
+  /** The database server's CPU for this target over the run (its database's backends and the shared processes), % of one core; NaN when not measured. */
+  serverCpuPct: number;
+  /** The whole database server's CPU over the run (other databases' work included), % of one core; NaN when not measured. */
+  serverTotalCpuPct: number;
+  /** Highest total VmRSS of the target's processes (sampled together every 100 ms). */
   peakRssMb: number;
   benchCpuPct: number;
   benchPeakRssMb: number;
@@ -157,16 +173,18 @@ export async function runOpenLoop(o: RunOptions): Promise<RunResult> {
 
   const t0 = performance.now() + 20;
   const schedule = (i: number) => t0 + i * interval;
-  const cpu0 = cpuSeconds(target.pid);
+  const cpu0s = target.pids.map(cpuSeconds);
+  const server = target.server?.start() ?? null;
   const machine0 = machineCpu();
   const bench0 = process.cpuUsage();
-  const rss = sampleRss([target.pid, process.pid]);
+  const rss = sampleRss([target.pids, [process.pid]]);
+  const ports = target.ports;
 
   const send = (i: number) => {
     const r = requests[i]!;
     sentAt[i] = performance.now();
     const req = http.request(
-      { agent: target.agent, host: '127.0.0.1', port: target.port, method: 'POST', path: r.path, headers: r.headers },
+      { agent: target.agent, host: '127.0.0.1', port: ports[i % ports.length], method: 'POST', path: r.path, headers: r.headers },
       (res) => {
         const capture = o.captureBody && sampleBody === undefined;
         const chunks: Buffer[] = [];
@@ -213,10 +231,15 @@ export async function runOpenLoop(o: RunOptions): Promise<RunResult> {
     await new Promise((r) => setTimeout(r, 5));
   }
   const tDone = performance.now();
-  const cpu1 = cpuSeconds(target.pid);
+  const cpu1s = target.pids.map(cpuSeconds);
+  // Null when a process is gone (the run then reports NaN; run.ts stops on a dead target anyway).
+  const total = (xs: Array<number | null>) => (xs.every((x) => x !== null) ? (xs as number[]).reduce((a, b) => a + b, 0) : null);
+  const cpu0 = total(cpu0s);
+  const cpu1 = total(cpu1s);
+  const serverCpu = server?.stop() ?? null;
   const machine1 = machineCpu();
   const bench1 = process.cpuUsage(bench0);
-  const peaks = rss.stop();
+  const [peakRssMb, benchPeakRssMb] = rss.stop();
   for (const req of inflight) req.destroy();
   inflight.clear();
   const stray = o.arrivals.stray;
@@ -267,10 +290,14 @@ export async function runOpenLoop(o: RunOptions): Promise<RunResult> {
     response: percentiles(responses),
     generatorLag: percentiles(lags),
     throughput: spanS > 0 ? arrived / spanS : 0,
+    processes: target.pids.length,
     cpuPct: cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / wallS) * 100 : Number.NaN,
-    peakRssMb: peaks.get(target.pid) ?? Number.NaN,
+    cpuPctByProcess: cpu0s.map((a, i) => (a !== null && cpu1s[i] != null ? ((cpu1s[i]! - a) / wallS) * 100 : Number.NaN)),
+    serverCpuPct: serverCpu ? (serverCpu.own / wallS) * 100 : Number.NaN,
+    serverTotalCpuPct: serverCpu ? (serverCpu.total / wallS) * 100 : Number.NaN,
+    peakRssMb: peakRssMb!,
     benchCpuPct: ((bench1.user + bench1.system) / 1e6 / wallS) * 100,
-    benchPeakRssMb: peaks.get(process.pid) ?? Number.NaN,
+    benchPeakRssMb: benchPeakRssMb!,
     machineCpuPct:
       machine0 && machine1 && machine1.total > machine0.total ? ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100 : Number.NaN,
     stealPct:
@@ -283,14 +310,23 @@ export async function runOpenLoop(o: RunOptions): Promise<RunResult> {
   };
 }
 
-/** Waits until the process uses under `pct`% of a core over 300 ms windows (at most `maxMs`). */
-export async function waitQuiet(pid: number, maxMs: number, pct = 5): Promise<boolean> {
+/**
+ * Waits until the target's processes (and its database server's work for it, when it has one)
+ * together use under `pct`% of a core (plus 2% for each process past the first: idle job pollers)
+ * over 300 ms windows (at most `maxMs`).
+ */
+export async function waitQuiet(target: Pick<LoadTarget, 'pids' | 'server'>, maxMs: number, pct = 5): Promise<boolean> {
   const deadline = performance.now() + maxMs;
+  pct += 2 * (target.pids.length - 1) + (target.server ? 5 : 0);
+  const cpu = () => {
+    const own = cpuSecondsSum(target.pids);
+    return own === null ? null : own + (target.server?.ownSeconds() ?? 0);
+  };
   while (performance.now() < deadline) {
-    const a = cpuSeconds(pid);
+    const a = cpu();
     const t = performance.now();
     await new Promise((r) => setTimeout(r, 300));
-    const b = cpuSeconds(pid);
+    const b = cpu();
     if (a === null || b === null) return false;
     if (((b - a) / ((performance.now() - t) / 1000)) * 100 < pct) return true;
   }

@@ -1,5 +1,6 @@
 // Child processes for the benchmark: spawned with their output kept (not printed), always killed
-// on the way out (SIGTERM, then SIGKILL), and their resource use read from /proc.
+// on the way out (SIGTERM, then SIGKILL), and their resource use read from /proc. Other things to
+// undo on the way out (the Postgres targets' databases) register with registerCleanup.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -55,9 +56,11 @@ export class Child {
     this.linesSinceMark = 0;
   }
 
-  describeExit(): string {
+  /** How it ended (or that it is running) and its last `lines` lines of output (each cut at `width`). */
+  describeExit(lines = TAIL_LINES, width = 500): string {
     const how = this.exit ? (this.exit.signal ? `killed by ${this.exit.signal}` : `exited with code ${this.exit.code}`) : 'still running';
-    return `${this.name} (pid ${this.pid}) ${how}; its last output:\n${this.tail.map((l) => `    | ${l}`).join('\n') || '    (none)'}`;
+    const shown = this.tail.filter((l) => l.trim() !== '').slice(-lines).map((l) => `    | ${l.length > width ? l.slice(0, width) + '…' : l}`);
+    return `${this.name} (pid ${this.pid}) ${how}; its last output:\n${shown.join('\n') || '    (none)'}`;
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
@@ -74,6 +77,24 @@ export class Child {
 
 const live = new Set<Child>();
 const tempDirs = new Set<string>();
+interface CleanupHook {
+  name: string;
+  run: () => Promise<void>;
+  /** What the last-resort exit handler does instead (it cannot wait for promises). */
+  runSync: () => void;
+}
+const hooks = new Set<CleanupHook>();
+
+/**
+ * Something to undo on the way out (a database to drop), after the children are stopped: run by
+ * `cleanup()`, or synchronously by the exit handler if the bench ends without it. Returns the
+ * function that unregisters it (call it once the thing is undone).
+ */
+export function registerCleanup(name: string, run: () => Promise<void>, runSync: () => void): () => void {
+  const hook: CleanupHook = { name, run, runSync };
+  hooks.add(hook);
+  return () => void hooks.delete(hook);
+}
 
 export function registerTempDir(dir: string): void {
   tempDirs.add(dir);
@@ -88,6 +109,14 @@ export function removeTempDir(dir: string): void {
 export async function cleanup(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop()));
   for (const dir of [...tempDirs]) removeTempDir(dir);
+  for (const hook of [...hooks]) {
+    try {
+      await hook.run();
+      hooks.delete(hook);
+    } catch (err) {
+      process.stderr.write(`bench: cleanup: ${hook.name} failed: ${(err as Error).message}\n`);
+    }
+  }
 }
 
 let installed = false;
@@ -106,6 +135,13 @@ export function installExitHandlers(): void {
     for (const dir of tempDirs) {
       try {
         rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+    for (const hook of hooks) {
+      try {
+        hook.runSync();
       } catch {
         // best effort
       }
@@ -165,18 +201,54 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** Seconds of CPU (user + system) the process has used; null when it is gone. */
-export function cpuSeconds(pid: number): number | null {
+export interface ProcStat {
+  comm: string;
+  ppid: number;
+  /** CPU of the process itself, and of its children that have exited and been waited for, in ticks. */
+  utime: number;
+  stime: number;
+  cutime: number;
+  cstime: number;
+  ticksPerSecond: number;
+}
+
+/** The fields of `/proc/<pid>/stat` the bench uses; null when the process is gone. */
+export function procStat(pid: number): ProcStat | null {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / ticksPerSecond();
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    ppid: Number(fields[1]),
+    utime: Number(fields[11]),
+    stime: Number(fields[12]),
+    cutime: Number(fields[13]),
+    cstime: Number(fields[14]),
+    ticksPerSecond: ticksPerSecond(),
+  };
+}
+
+/** Seconds of CPU (user + system) the process has used; null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const s = procStat(pid);
+  return s ? (s.utime + s.stime) / s.ticksPerSecond : null;
+}
+
+/** Seconds of CPU the processes have used together; null when any of them is gone. */
+export function cpuSecondsSum(pids: readonly number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const s = cpuSeconds(pid);
+    if (s === null) return null;
+    sum += s;
+  }
+  return sum;
 }
 
 /** Resident memory in MB (VmRSS); null when the process is gone. */
@@ -206,14 +278,19 @@ export function machineCpu(): { busy: number; steal: number; total: number } | n
   }
 }
 
-/** Samples VmRSS of some processes every `everyMs` until stopped; returns the peaks in MB. */
-export function sampleRss(pids: number[], everyMs = 100): { stop(): Map<number, number> } {
-  const peaks = new Map<number, number>();
+/**
+ * Samples VmRSS every `everyMs` until stopped. Returns the peak of each group's sum (a group is
+ * the processes of one target: its peak is the highest total seen at one sample, not the sum of
+ * each process's own peak), in MB.
+ */
+export function sampleRss(groups: ReadonlyArray<readonly number[]>, everyMs = 100): { stop(): number[] } {
+  const peaks = groups.map(() => 0);
   const sample = () => {
-    for (const pid of pids) {
-      const mb = rssMb(pid);
-      if (mb !== null && mb > (peaks.get(pid) ?? 0)) peaks.set(pid, mb);
-    }
+    groups.forEach((pids, g) => {
+      let sum = 0;
+      for (const pid of pids) sum += rssMb(pid) ?? 0;
+      if (sum > peaks[g]!) peaks[g] = sum;
+    });
   };
   sample();
   const timer = setInterval(sample, everyMs);
@@ -221,7 +298,7 @@ export function sampleRss(pids: number[], everyMs = 100): { stop(): Map<number, 
     stop() {
       clearInterval(timer);
       sample();
-      return peaks;
+      return peaks.map((p) => (p > 0 ? p : Number.NaN));
     },
   };
 }
