@@ -34,6 +34,7 @@ import {
   sleep,
   uniqueCallers,
   waitUntil,
+  assertOneTextPerCall,
 } from './support/fault-harness.ts';
 import { createTestDatabase, testStoreKind } from './support/test-database.ts';
 
@@ -276,23 +277,16 @@ describe('Postgres: 2 web + 2 worker processes, replays across web processes, a 
             return `${c} (CallSid ${callSids.get(c)}): ${texts.length} texts ${texts.map((m) => `${m.sid}@${m.dateCreated.toISOString()}`).join(', ')}\n${logs.join('\n')}`;
           })
           .join('\n');
-      assert.equal(stats.clientErrors, 0, `no webhook was refused with a 4xx: ${stats.statusSamples.join(' | ')}`);
-      assert.equal(stats.undelivered, 0, 'every webhook was delivered in the end');
-      assert.equal(count.duplicates, 0, `duplicate texts:\n${evidence(count.duplicateCallers)}`);
-      assert.equal(count.losses, 0, `callers without a text:\n${evidence(count.lostCallers)}`);
-      assert.equal(count.strays, 0, 'no text to anyone else');
-      assert.equal(count.received, CALLS);
-      assert.deepEqual(twilio.violations(), [], 'every request matched the OpenAPI description');
-
-      assert.equal(calls.length, CALLS, 'one call row per call, however often its webhooks came');
-      const notSend = calls.filter((c) => c.decision !== 'send');
-      assert.deepEqual(notSend.slice(0, 5), [], `every call was decided "send" (${notSend.length} were not)`);
-      const notSent = calls.filter((c) => !['sent', 'delivered'].includes(c.status ?? ''));
-      assert.deepEqual(notSent.slice(0, 5), [], `every text-back is recorded sent (${notSent.length} are not)`);
-      const carrierSids = new Set(twilio.messages().map((m) => m.sid));
-      assert.ok(calls.every((c) => c.carrier_message_id && carrierSids.has(c.carrier_message_id)), 'every message records the carrier\'s SID of its text');
-      assert.equal(perCaller.length, CALLS);
-      assert.ok(perCaller.every((r) => r.n === 1), 'one outbound message row per caller');
+      assertOneTextPerCall({
+        calls: CALLS,
+        stats,
+        count,
+        evidence,
+        carrierSids: new Set(twilio.messages().map((m) => m.sid)),
+        violations: twilio.violations(),
+        recorded: calls,
+        outboundPerCaller: perCaller,
+      });
       assert.deepEqual(apiProblems.slice(0, 5), [], `the API shows every call decided "send" and its message sent (${apiProblems.length} problems)`);
 
       for (const [i, exit] of exits.entries()) {

@@ -2,6 +2,7 @@
 // processes with their output kept in log files, a webhook sender that behaves like a carrier
 // (retries until it gets a 2xx), unique valid caller numbers, and exactly-once bookkeeping of the
 // texts a fake carrier received.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
@@ -470,4 +471,42 @@ export function figures(title: string, values: Record<string, string | number | 
   return `${title}: ${Object.entries(values)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}`;
+}
+
+export interface RecordedCall {
+  decision: string | null;
+  status: string | null;
+  carrier_message_id: string | null;
+}
+
+/**
+ * The exactly-once verdict both load-under-faults suites share: what the carrier received, what
+ * the senders saw, and what Ringback recorded must all say one text per call.
+ */
+export function assertOneTextPerCall(o: {
+  calls: number;
+  stats: WebhookStats;
+  count: DeliveryCount;
+  evidence: (callers: string[]) => string;
+  carrierSids: ReadonlySet<string>;
+  violations: readonly unknown[];
+  recorded: readonly RecordedCall[];
+  outboundPerCaller: ReadonlyArray<{ n: number | string }>;
+}): void {
+  assert.equal(o.stats.clientErrors, 0, `no webhook was refused with a 4xx: ${o.stats.statusSamples.join(' | ')}`);
+  assert.equal(o.stats.undelivered, 0, 'every webhook was delivered in the end');
+  assert.equal(o.count.duplicates, 0, `duplicate texts:\n${o.evidence(o.count.duplicateCallers)}`);
+  assert.equal(o.count.losses, 0, `callers without a text:\n${o.evidence(o.count.lostCallers)}`);
+  assert.equal(o.count.strays, 0, 'no text to anyone else');
+  assert.equal(o.count.received, o.calls);
+  assert.deepEqual(o.violations, [], 'every request matched the OpenAPI description');
+
+  assert.equal(o.recorded.length, o.calls, 'one call row per call, however often its webhooks came');
+  const notSend = o.recorded.filter((c) => c.decision !== 'send');
+  assert.deepEqual(notSend.slice(0, 5), [], `every call was decided "send" (${notSend.length} were not)`);
+  const notSent = o.recorded.filter((c) => !['sent', 'delivered'].includes(c.status ?? ''));
+  assert.deepEqual(notSent.slice(0, 5), [], `every text-back is recorded sent (${notSent.length} are not)`);
+  assert.ok(o.recorded.every((c) => c.carrier_message_id && o.carrierSids.has(c.carrier_message_id)), "every message records the carrier's SID of its text");
+  assert.equal(o.outboundPerCaller.length, o.calls);
+  assert.ok(o.outboundPerCaller.every((r) => Number(r.n) === 1), 'one outbound message row per caller');
 }
