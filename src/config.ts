@@ -61,6 +61,19 @@ const ConfigSchema = z.object({
   role: z.enum(ROLES).default('all'),
   /** How long SIGTERM waits for requests and jobs in flight before exiting anyway. */
   shutdownTimeoutMs: z.coerce.number().int().min(0).max(10 * 60_000).default(25_000),
+  /** Outgoing mail for owner alerts: smtp://user:pass@host:587 or smtps://…:465. Unset: no email alerts. */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL such as smtps://alerts%40example.com:secret@smtp.example.com:465')
+    .optional(),
+  /** The From address of alert emails. */
+  mailFrom: z.string().min(3).default('Ringback <ringback@localhost>'),
+  /** How often processes that run jobs look for due follow-ups, reminders and held alerts. */
+  schedulerIntervalMs: z.coerce.number().int().min(100).max(10 * 60_000).default(5_000),
+  /** How long an outgoing webhook may take to answer before the attempt counts as failed. */
+  webhookTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Attempts per outgoing webhook delivery before it is marked failed. */
+  webhookMaxAttempts: z.coerce.number().int().min(1).max(50).default(12),
   /** Test-only crash points for the fault-injection suites; never set in production. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -94,6 +107,11 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_ROLE: 'role',
   RINGBACK_JOB_DEAD_WORKER_MS: 'jobDeadWorkerMs',
   RINGBACK_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+  RINGBACK_SMTP_URL: 'smtpUrl',
+  RINGBACK_MAIL_FROM: 'mailFrom',
+  RINGBACK_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
+  RINGBACK_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  RINGBACK_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
 };
 
 export class ConfigError extends Error {
@@ -104,7 +122,7 @@ export class ConfigError extends Error {
 }
 
 /** Never echoed back in error messages. */
-const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey', 'secretKey', 'databaseUrl']);
+const SECRET_KEYS = new Set(['adminPassword', 'adminApiKey', 'secretKey', 'databaseUrl', 'smtpUrl']);
 
 /** A 32-byte key from 64 hex digits or base64; null when it is neither. */
 export function decodeSecretKey(value: string): Buffer | null {

@@ -19,6 +19,15 @@ import { routeAllLines } from './services/lines.ts';
 import { SEND_MESSAGE_TASK } from './services/outbound.ts';
 import { createSendMessageTask } from './services/send-message.ts';
 import { warmUpRules } from './services/text-back.ts';
+import { Hooks } from './services/hooks.ts';
+import { createMailer } from './services/mailer.ts';
+import { Scheduler } from './services/scheduler.ts';
+import { installInbox } from './services/conversations.ts';
+import { installFollowUps } from './services/follow-ups.ts';
+import { installCallbackTasks } from './services/tasks.ts';
+import { installPipeline } from './services/pipeline.ts';
+import { installOwnerAlerts } from './services/notifications.ts';
+import { installOutgoingWebhooks } from './services/outgoing-webhooks.ts';
 import { loadSecretKey } from './services/credentials.ts';
 import { openSqliteStore, type Store } from './store/database.ts';
 import { openPostgresStore, postgresPoolConfig, type PostgresOptions } from './store/postgres-store.ts';
@@ -28,6 +37,8 @@ export interface Ringback {
   logger: Logger;
   store: Store;
   runner: JobRunner;
+  /** Due follow-ups, reminders, snoozes and held alerts; tests call tick() after moving the clock. */
+  scheduler: Scheduler;
   network: SimulatorNetwork;
   ctx: ServiceContext;
   app: FastifyInstance;
@@ -124,6 +135,9 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
     onWebhookError: (err) => logger.warn({ err: err.message }, 'simulator could not deliver a webhook'),
   });
 
+  const hooks = new Hooks();
+  const scheduler = new Scheduler({ clock, logger: logger.child({ component: 'scheduler' }) });
+  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
   const ctx: ServiceContext = {
     config,
     store,
@@ -131,11 +145,22 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
     carriers: new CarrierRegistry(network, loadSecretKey(config)),
     metrics,
     events,
+    hooks,
+    mailer,
     logger,
     clock,
     webhookBase: () => config.publicUrl ?? listeningUrl ?? `http://127.0.0.1:${config.port}`,
   };
   runner.register(SEND_MESSAGE_TASK, createSendMessageTask(ctx, config.fault ? { kill: config.fault } : {}));
+  // The follow-through modules: each registers its hooks, due work and job tasks. Order matters
+  // only within one hook: the pipeline moves the lead before alerts describe it.
+  const registry = { hooks, scheduler, runner };
+  installPipeline(ctx, registry);
+  installInbox(ctx, registry);
+  installFollowUps(ctx, registry);
+  installCallbackTasks(ctx, registry);
+  installOutgoingWebhooks(ctx, registry);
+  installOwnerAlerts(ctx, registry);
   app = buildApp({
     ctx,
     auth: new Authenticator(ctx),
@@ -149,6 +174,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
     logger,
     store,
     runner,
+    scheduler,
     network,
     ctx,
     app,
@@ -165,7 +191,10 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
       const port = new URL(address).port;
       listeningUrl = `http://127.0.0.1:${port}`;
       if (servesApi) await routeAllLines(ctx);
-      if (runsJobs) await runner.start();
+      if (runsJobs) {
+        await runner.start();
+        scheduler.start(config.schedulerIntervalMs);
+      }
       logger.info({ role: config.role, database: store.kind, url: listeningUrl }, 'ringback started');
       return { ...boot, url: listeningUrl };
     },
@@ -174,6 +203,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
       // released to another worker); the simulator's pending callbacks go out; then open
       // requests complete and the doors close.
       draining = true;
+      await scheduler.stop();
       await runner.stop();
       await network.settle();
       // A connection that never sent a request (a browser's pre-connect, an aborted stream)
@@ -185,6 +215,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
         clearTimeout(force);
       }
       await events.stop();
+      mailer?.close();
       await store.close();
     },
   };

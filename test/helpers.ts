@@ -103,7 +103,9 @@ export async function settle(server: TestServer): Promise<void> {
   // Each side can start work for the other (a webhook queues a send; a send's delivery and
   // status callbacks go through the simulator), and on Postgres a job may be picked up only
   // after the first drain has looked: go round until both were idle.
+  // Due work (follow-ups, reminders) runs first: a test that moved its clock expects it to fire.
   for (let round = 0; round < 3; round++) {
+    await server.ringback.scheduler.tick();
     await server.ringback.runner.drain();
     await server.ringback.network.settle();
   }

@@ -15,6 +15,12 @@ import { registerLineRoutes } from './routes/api-lines.ts';
 import { registerSimulatorRoutes } from './routes/api-simulator.ts';
 import { registerHealthRoutes, type Readiness } from './routes/health.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerContactRoutes } from './routes/api-contacts.ts';
+import { registerTeamRoutes } from './routes/api-team.ts';
+import { registerWebhookEndpointRoutes } from './routes/api-webhook-endpoints.ts';
+import { registerSequenceRoutes } from './routes/api-sequences.ts';
+import { registerTaskRoutes } from './routes/api-tasks.ts';
+import { registerLeadRoutes } from './routes/api-leads.ts';
 
 export interface AppDeps {
   ctx: ServiceContext;
@@ -48,6 +54,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       registerApiKeyRoutes(api, deps.ctx);
       registerSimulatorRoutes(api, deps.ctx);
       registerEventRoutes(api, deps.ctx);
+      registerContactRoutes(api, deps.ctx);
+      registerTeamRoutes(api, deps.ctx);
+      registerWebhookEndpointRoutes(api, deps.ctx);
+      registerSequenceRoutes(api, deps.ctx);
+      registerTaskRoutes(api, deps.ctx);
+      registerLeadRoutes(api, deps.ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -94,6 +94,7 @@ function callRow(ctx: ServiceContext, line: Line, fields: Partial<Call> & Pick<C
     decided_at: null,
     message_id: null,
     screen_accepted_at: null,
+    direction: 'inbound',
     created_at: now,
     updated_at: now,
     ...fields,

@@ -5,7 +5,7 @@ import { findContact, insertEvent } from '../store/contacts-repository.ts';
 import * as repo from '../store/conversations-repository.ts';
 import { findAccountLine } from '../store/lines-repository.ts';
 import type { Message } from '../store/schema.ts';
-import type { ServiceContext } from './context.ts';
+import type { ModuleRegistry, ServiceContext } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { queueOutbound } from './outbound.ts';
 import { findActiveSuppression } from '../store/contacts-repository.ts';
@@ -129,3 +129,6 @@ export async function sendManualMessage(
     return presentMessage(message);
   });
 }
+
+/** Wakes snoozed conversations when their time comes (filled in with the inbox work). */
+export function installInbox(_ctx: ServiceContext, _reg: ModuleRegistry): void {}

@@ -6,26 +6,21 @@ import { formatPhoneForDisplay, normalizePhone } from '../domain/phone.ts';
 import { measureText } from '../domain/templates.ts';
 import type { Tx } from '../store/database.ts';
 import { findAccount } from '../store/accounts-repository.ts';
-import {
-  advanceLead,
-  ensureContact,
-  findActiveSuppression,
-  findOpenLead,
-  insertEvent,
-  insertLead,
-  insertSuppression,
-  liftSuppression,
-} from '../store/contacts-repository.ts';
+import { ensureContact, findActiveSuppression, insertEvent, insertSuppression, liftSuppression } from '../store/contacts-repository.ts';
+import { findOpenLeadFor, insertLeadRow } from '../store/leads-repository.ts';
 import {
   cancelQueuedAutomatedMessages,
   ensureConversation,
   findInboundByCarrierId,
   insertMessage,
   markConversationInbound,
+  updateConversation,
 } from '../store/conversations-repository.ts';
 import { findLineByNumber } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { Account, CarrierConnection, Contact, Conversation, Line } from '../store/schema.ts';
+import type { Account, CarrierConnection, Contact, Conversation, Line, Message } from '../store/schema.ts';
+import type { InboundReading } from './hooks.ts';
+import { AUTOMATIC_FROM, moveLead } from './pipeline.ts';
 import { regionOf } from './account-settings.ts';
 import type { ServiceContext } from './context.ts';
 import { liveEvent } from './live-events.ts';
@@ -58,7 +53,7 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
 
     const measure = measureText(inbound.body);
     const messageId = newId('msg');
-    await insertMessage(tx.db, {
+    const message: Message = {
       id: messageId,
       account_id: account.id,
       conversation_id: conversation.id,
@@ -79,24 +74,45 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
       carrier_error_code: null,
       error_message: null,
       send_deadline: null,
+      attempts: 0,
       created_at: inbound.receivedAt.toISOString(),
       sent_at: null,
       delivered_at: null,
       updated_at: now,
-    });
+    };
+    await insertMessage(tx.db, message);
     await markConversationInbound(tx.db, conversation.id, now);
 
-    const intent = classifyKeyword(inbound.body);
+    const reading = readInbound(inbound.body);
     const acting = { ctx, tx, account, line, contact, conversation, messageId, now };
-    if (intent === 'opt_out') await optOut(acting, inbound.body);
-    else if (intent === 'opt_in') await optIn(acting);
-    else if (intent === 'help') await replyHelp(acting);
-    else await recordReply(acting);
+    if (reading.intent === 'opt_out') await optOut(acting, inbound.body, reading.rule ?? 'keyword');
+    else if (reading.intent === 'opt_in') await optIn(acting);
+    else if (reading.intent === 'help') await replyHelp(acting);
+    else {
+      if (reading.intent === 'ambiguous') await flagForPerson(acting, reading);
+      await recordReply(acting);
+    }
 
+    const suppressed = (await findActiveSuppression(tx.db, account.id, contact.number)) !== undefined;
     await ctx.events.publish(tx, liveEvent('message.received', account.id, { conversationId: conversation.id, messageId, contactId: contact.id }, ctx.clock()));
-    tx.afterCommit(() => ctx.metrics.inboundMessages.inc({ intent: intent ?? 'message' }));
-    return { messageId, duplicate: false, intent: intent ?? 'message' };
+    await ctx.hooks.emit(ctx, tx, 'message.received', { account, line, contact, conversation, message, reading, suppressed });
+    tx.afterCommit(() => ctx.metrics.inboundMessages.inc({ intent: reading.intent }));
+    return { messageId, duplicate: false, intent: reading.intent === 'ambiguous' ? 'message' : reading.intent };
   });
+}
+
+/** Exact keywords first; plain-language readings come from the opt-out classifier. */
+function readInbound(body: string): InboundReading {
+  const keyword = classifyKeyword(body);
+  return keyword ? { intent: keyword, rule: `keyword:${keyword}` } : { intent: 'message', rule: null };
+}
+
+/** Words that might mean "stop texting me", or might not: automation waits and a person decides. */
+async function flagForPerson(a: Acting, reading: InboundReading): Promise<void> {
+  const reason = `The contact's words may be asking us to stop texting (${reading.rule ?? 'unclear'}). Automatic follow-ups are paused until someone on the team reads it.`;
+  await updateConversation(a.tx.db, a.conversation.id, { needs_attention: 1, attention_reason: reason, automation_paused: 1, updated_at: a.now });
+  await event(a, 'conversation.flagged', { rule: reading.rule, reason });
+  await a.ctx.events.publish(a.tx, liveEvent('conversation.updated', a.account.id, { conversationId: a.conversation.id, change: 'flag' }, a.ctx.clock()));
 }
 
 interface Acting {
@@ -126,7 +142,7 @@ async function event(a: Acting, type: string, data: Record<string, unknown>): Pr
   });
 }
 
-async function optOut(a: Acting, words: string): Promise<void> {
+async function optOut(a: Acting, words: string, rule: string): Promise<void> {
   const inserted = await insertSuppression(a.tx.db, {
     id: newId('sup'),
     account_id: a.account.id,
@@ -151,7 +167,9 @@ async function optOut(a: Acting, words: string): Promise<void> {
     reason: 'opt_out_confirmation',
     deadline: replyDeadline(a),
   });
-  await event(a, 'contact.opted_out', { words, canceledMessageIds: canceled });
+  await event(a, 'contact.opted_out', { words, rule, canceledMessageIds: canceled });
+  await a.ctx.events.publish(a.tx, liveEvent('contact.updated', a.account.id, { contactId: a.contact.id }, a.ctx.clock()));
+  await a.ctx.hooks.emit(a.ctx, a.tx, 'contact.opted_out', { account: a.account, contact: a.contact, words, rule, messageId: a.messageId });
 }
 
 async function optIn(a: Acting): Promise<void> {
@@ -187,11 +205,11 @@ async function replyHelp(a: Acting): Promise<void> {
 async function recordReply(a: Acting): Promise<void> {
   // A reply from an opted-out number is still shown to the team; it does not opt them back in.
   const suppressed = await findActiveSuppression(a.tx.db, a.account.id, a.contact.number);
-  const lead = await findOpenLead(a.tx.db, a.account.id, a.contact.id);
+  const lead = await findOpenLeadFor(a.tx.db, a.account.id, a.contact.id);
   if (lead) {
-    await advanceLead(a.tx.db, lead.id, 'engaged', ['new', 'contacted'], a.now);
+    await moveLead(a.ctx, a.tx, { account: a.account, lead, to: 'engaged', from: AUTOMATIC_FROM.engaged, actor: 'system' });
   } else {
-    await insertLead(a.tx.db, {
+    await insertLeadRow(a.tx.db, {
       id: newId('lead'),
       account_id: a.account.id,
       contact_id: a.contact.id,
@@ -200,6 +218,9 @@ async function recordReply(a: Acting): Promise<void> {
       stage: 'engaged',
       value_cents: null,
       call_id: null,
+      lost_reason: null,
+      stage_changed_at: a.now,
+      closed_at: null,
       created_at: a.now,
       updated_at: a.now,
     });

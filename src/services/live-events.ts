@@ -23,7 +23,19 @@ export interface LiveEventData {
   'message.status': { conversationId: string; messageId: string; status: MessageStatus; errorCode: string | null };
   /** A missed call was decided on; messageId is the queued text-back, if one was queued. */
   'call.decided': { callId: string; decision: Decision['action']; reason: Decision['reason']; messageId: string | null; contactId: string | null };
-  'conversation.updated': { conversationId: string };
+  /** Status, assignee, snooze, read state, flag or automation changed; or a note was added. */
+  'conversation.updated': {
+    conversationId: string;
+    change?: 'status' | 'assignment' | 'snooze' | 'read' | 'flag' | 'automation' | 'note' | 'contact';
+    status?: 'open' | 'pending' | 'snoozed' | 'resolved';
+    assigneeUserId?: string | null;
+  };
+  /** A task was created, or changed (done, reassigned, reminded, escalated). */
+  'task.updated': { taskId: string; status: 'open' | 'done'; change: 'created' | 'done' | 'reopened' | 'assigned' | 'reminded' | 'escalated' | 'edited'; contactId: string | null; dueAt: string | null };
+  /** A lead changed stage. */
+  'lead.stage_changed': { leadId: string; contactId: string; from: string; to: string };
+  /** A contact's details, opt-out or block state changed. */
+  'contact.updated': { contactId: string };
 }
 
 export type LiveEventType = keyof LiveEventData;

@@ -4,7 +4,10 @@
 // attempt is reconciled with the carrier before anything is sent again.
 import { CarrierError, type OutboundMessage } from '../carriers/carrier.ts';
 import { RetryLaterError, type TaskDefinition } from '../jobs/job-queue.ts';
-import { insertEvent, markLeadContacted } from '../store/contacts-repository.ts';
+import { insertEvent } from '../store/contacts-repository.ts';
+import { findAccount } from '../store/accounts-repository.ts';
+import { findOpenLeadFor } from '../store/leads-repository.ts';
+import { AUTOMATIC_FROM, moveLead } from './pipeline.ts';
 import { findMessage, findMessageForSending, recordCarrierIdIfMissing, transitionMessage } from '../store/conversations-repository.ts';
 import type { Message, MessageStatus } from '../store/schema.ts';
 import { connectionWebhookUrl } from './carrier-registry.ts';
@@ -113,7 +116,12 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
       } else {
         await ctx.events.publish(tx, statusEvent(message, 'sent'));
       }
-      if (message.reason === 'missed_call') await markLeadContacted(tx.db, message.account_id, message.contact_id, now.toISOString());
+      if (message.reason === 'missed_call' || message.reason === 'follow_up') {
+        // A text reached the lead: new → contacted (later stages stay where they are).
+        const lead = await findOpenLeadFor(tx.db, message.account_id, message.contact_id);
+        const account = lead?.stage === 'new' ? await findAccount(tx.db, message.account_id) : undefined;
+        if (lead && account) await moveLead(ctx, tx, { account, lead, to: 'contacted', from: AUTOMATIC_FROM.contacted, actor: 'system' });
+      }
     }, { durability: 'recoverable', urgent: true });
     ctx.metrics.sendResults.inc({ result: 'sent' });
   };

@@ -7,11 +7,12 @@ import { decideTextBack, type Decision } from '../domain/text-back-decision.ts';
 import { formatPhoneForDisplay } from '../domain/phone.ts';
 import type { Tx } from '../store/database.ts';
 import { updateCall } from '../store/calls-repository.ts';
-import { ensureContact, findActiveSuppression, findOpenLead, insertEvent, insertLead } from '../store/contacts-repository.ts';
+import { ensureContact, findActiveSuppression, insertEvent } from '../store/contacts-repository.ts';
+import { findOpenLeadFor, insertLeadRow } from '../store/leads-repository.ts';
 import { ensureConversation, findConversationFor } from '../store/conversations-repository.ts';
 import { findTextBackTemplate } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { Account, Call, CallsTable, CallUpdate, Line } from '../store/schema.ts';
+import type { Account, Call, CallsTable, CallUpdate, Lead, Line } from '../store/schema.ts';
 import { regionOf, scheduleOf } from './account-settings.ts';
 import type { ServiceContext } from './context.ts';
 import { liveEvent } from './live-events.ts';
@@ -108,8 +109,12 @@ export async function decideAndQueueTextBack(
   };
   await updateCall(tx.db, call.id, decided);
 
-  if (contact && input.outcome !== 'answered' && !(await findOpenLead(tx.db, account.id, contact.id))) {
-    await insertLead(tx.db, {
+  const missed = input.outcome !== 'answered';
+  let lead: Lead | null = contact && missed ? ((await findOpenLeadFor(tx.db, account.id, contact.id)) ?? null) : null;
+  let leadCreated = false;
+  if (contact && missed && !lead) {
+    leadCreated = true;
+    lead = await insertLeadRow(tx.db, {
       id: newId('lead'),
       account_id: account.id,
       contact_id: contact.id,
@@ -118,6 +123,9 @@ export async function decideAndQueueTextBack(
       stage: 'new',
       value_cents: null,
       call_id: call.id,
+      lost_reason: null,
+      stage_changed_at: nowIso,
+      closed_at: null,
       created_at: nowIso,
       updated_at: nowIso,
     });
@@ -133,10 +141,15 @@ export async function decideAndQueueTextBack(
     created_at: nowIso,
   });
 
+  const decidedCall = { ...call, ...decided } as Call;
+  if (missed) {
+    await ctx.hooks.emit(ctx, tx, 'call.missed', { account, line, call: decidedCall, contact, decision, messageId, lead, leadCreated });
+  }
+
   const decidedEvent = { callId: call.id, decision: decision.action, reason: decision.reason, messageId, contactId: contact?.id ?? null };
   await ctx.events.publish(tx, liveEvent('call.decided', account.id, decidedEvent, now));
   tx.afterCommit(() => ctx.metrics.decisions.inc({ decision: decision.action, reason: decision.reason }));
-  return { decision, messageId, call: { ...call, ...decided } as Call };
+  return { decision, messageId, call: decidedCall };
 }
 
 /**

@@ -10,6 +10,7 @@ import { NodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { Database } from './schema.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as carriers from './migrations/0002-carriers.ts';
+import * as followThrough from './migrations/0003-follow-through.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -36,6 +37,7 @@ export interface Store {
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-carriers': carriers,
+  '0003-follow-through': followThrough,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

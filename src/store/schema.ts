@@ -14,6 +14,8 @@ export interface AccountsTable {
   booking_url: string | null;
   help_contact: string | null;
   paused: Generated<Flag>;
+  /** JSON: AccountSettings (services/account-settings.ts). */
+  settings: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -23,6 +25,8 @@ export interface UsersTable {
   email: string;
   name: string | null;
   password_hash: string;
+  /** E.164 cell for owner alerts. */
+  phone: string | null;
   created_at: string;
 }
 
@@ -31,6 +35,8 @@ export interface MembershipsTable {
   account_id: string;
   user_id: string;
   role: 'owner' | 'admin' | 'agent';
+  /** JSON: AlertPrefs (services/team.ts). */
+  alert_prefs: Generated<string>;
   created_at: string;
 }
 
@@ -99,6 +105,11 @@ export interface ContactsTable {
   blocked: Generated<Flag>;
   line_type: Generated<string>;
   invalid: Generated<Flag>;
+  address: string | null;
+  /** Two-letter US state from the address, when known. */
+  state: string | null;
+  /** IANA zone from the address, when known. */
+  time_zone: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -114,6 +125,13 @@ export interface ConversationsTable {
   last_message_at: string | null;
   last_auto_text_at: string | null;
   last_person_contact_at: string | null;
+  snoozed_until: string | null;
+  /** Flagged for a person (e.g. an ambiguous "stop"); cleared when someone handles it. */
+  needs_attention: Generated<Flag>;
+  attention_reason: string | null;
+  /** Automated follow-ups hold while set. */
+  automation_paused: Generated<Flag>;
+  resolved_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -142,6 +160,7 @@ export interface CallsTable {
   decided_at: string | null;
   message_id: string | null;
   screen_accepted_at: string | null;
+  direction: Generated<'inbound' | 'outbound'>;
   created_at: string;
   updated_at: string;
 }
@@ -198,15 +217,20 @@ export interface SuppressionsTable {
   lifted_by: string | null;
 }
 
+export type LeadStage = 'new' | 'contacted' | 'engaged' | 'booked' | 'won' | 'lost';
+
 export interface LeadsTable {
   id: string;
   account_id: string;
   contact_id: string;
   line_id: string | null;
   source: 'missed_call' | 'form' | 'inbound_text';
-  stage: 'new' | 'contacted' | 'engaged' | 'booked' | 'won' | 'lost';
+  stage: LeadStage;
   value_cents: number | null;
   call_id: string | null;
+  lost_reason: string | null;
+  stage_changed_at: string | null;
+  closed_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -216,13 +240,132 @@ export interface TasksTable {
   account_id: string;
   contact_id: string | null;
   lead_id: string | null;
+  conversation_id: string | null;
+  line_id: string | null;
+  call_id: string | null;
   kind: string;
   title: string;
   due_at: string | null;
   assignee_user_id: string | null;
   status: 'open' | 'done';
+  next_reminder_at: string | null;
+  reminders_sent: Generated<number>;
+  escalated_at: string | null;
+  /** 'user:<id>', 'call:<id>' (an outbound call reached the contact), 'system'. */
+  completed_by: string | null;
   created_at: string;
+  updated_at: string | null;
   completed_at: string | null;
+}
+
+export interface NotesTable {
+  id: string;
+  account_id: string;
+  conversation_id: string;
+  contact_id: string;
+  author_user_id: string | null;
+  body: string;
+  created_at: string;
+}
+
+export interface SequencesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  trigger: 'missed_call_no_reply';
+  /** JSON: SequenceStep[] (domain/follow-up-sequence.ts). */
+  steps: string;
+  enabled: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SequenceRunStatus = 'active' | 'paused' | 'completed' | 'stopped';
+
+export interface SequenceRunsTable {
+  id: string;
+  account_id: string;
+  sequence_id: string;
+  lead_id: string | null;
+  conversation_id: string;
+  contact_id: string;
+  line_id: string;
+  trigger_message_id: string | null;
+  steps: string;
+  step_index: Generated<number>;
+  status: SequenceRunStatus;
+  next_run_at: string | null;
+  /** Why the current step was held (lawful hours, cap), in plain words. */
+  last_deferral: string | null;
+  stop_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NotificationChannel = 'sms' | 'email';
+export type NotificationStatus = 'pending' | 'held' | 'sending' | 'sent' | 'failed' | 'digested' | 'skipped';
+
+export interface NotificationsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  channel: NotificationChannel;
+  kind: string;
+  subject_type: string;
+  subject_id: string;
+  dedupe_key: string;
+  /** JSON: what to say ({ title, text, callNumber, ... }). */
+  content: string;
+  status: NotificationStatus;
+  deliver_after: string;
+  attempts: Generated<number>;
+  carrier_message_id: string | null;
+  error: string | null;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string | null;
+  /** JSON: event types. */
+  events: string;
+  /** Sealed with the secret key (services/credentials.ts). */
+  secret: string;
+  enabled: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  attempted_at: string;
 }
 
 export interface EventsTable {
@@ -284,6 +427,13 @@ export interface Database {
   events: EventsTable;
   jobs: JobsTable;
   alerts: AlertsTable;
+  notes: NotesTable;
+  sequences: SequencesTable;
+  sequence_runs: SequenceRunsTable;
+  notifications: NotificationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -300,3 +450,13 @@ export type CarrierConnection = Selectable<CarrierConnectionsTable>;
 export type Template = Selectable<TemplatesTable>;
 export type Job = Selectable<JobsTable>;
 export type Alert = Selectable<AlertsTable>;
+export type Lead = Selectable<LeadsTable>;
+export type Task = Selectable<TasksTable>;
+export type Note = Selectable<NotesTable>;
+export type Sequence = Selectable<SequencesTable>;
+export type SequenceRun = Selectable<SequenceRunsTable>;
+export type Notification = Selectable<NotificationsTable>;
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type User = Selectable<UsersTable>;
+export type Membership = Selectable<MembershipsTable>;
