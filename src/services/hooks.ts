@@ -48,7 +48,9 @@ export interface HookData {
   'contact.opted_out': { account: Account; contact: Contact; words: string; rule: string; messageId: string | null };
   /** A lead moved from one stage to another (by itself or by hand). */
   'lead.stage_changed': { account: Account; lead: Lead; from: LeadStage; to: LeadStage; actor: string };
-  /** A task passed its due time without being done. */
+  /** A task is due soon (its reminder time came) and is not done. */
+  'task.reminder': { account: Account; task: Task; contact: Contact | null };
+  /** A task passed its due time (plus the escalation delay) without being done: tell the owners. */
   'task.overdue': { account: Account; task: Task; contact: Contact | null };
 }
 
