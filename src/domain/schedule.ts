@@ -27,7 +27,7 @@ export const DEFAULT_BUSINESS_HOURS: BusinessHours = {
 
 // Date.getDay() order.
 const BY_DAY_INDEX: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const DAY_NAMES: Record<Weekday, string> = {
+export const DAY_NAMES: Record<Weekday, string> = {
   mon: 'Monday',
   tue: 'Tuesday',
   wed: 'Wednesday',
@@ -36,13 +36,13 @@ const DAY_NAMES: Record<Weekday, string> = {
   sat: 'Saturday',
   sun: 'Sunday',
 };
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
+export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
   'October', 'November', 'December'];
 const SEARCH_DAYS = 14;
 const MINUTE_MS = 60_000;
 
 /** A calendar date in the business's time zone. */
-interface LocalDay {
+export interface LocalDay {
   year: number;
   month: number; // 1-12
   day: number;
@@ -159,12 +159,12 @@ export function validateBusinessHours(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 
-function minutes(hhmm: string): number {
+export function minutes(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return (h ?? NaN) * 60 + (m ?? NaN);
 }
 
-function localTime(instant: Date, timeZone: string): { day: LocalDay; minuteOfDay: number } {
+export function localTime(instant: Date, timeZone: string): { day: LocalDay; minuteOfDay: number } {
   const local = new TZDate(instant.getTime(), timeZone);
   return {
     day: {
@@ -182,7 +182,7 @@ function localTime(instant: Date, timeZone: string): { day: LocalDay; minuteOfDa
  * fall-back repeats the time. A time skipped by spring-forward maps to the moment the clocks jump,
  * which is when a range that started in the gap really opens.
  */
-function instantsOf(day: LocalDay, minuteOfDay: number, timeZone: string): number[] {
+export function instantsOf(day: LocalDay, minuteOfDay: number, timeZone: string): number[] {
   const first = new TZDate(day.year, day.month - 1, day.day, 0, minuteOfDay, timeZone).getTime();
   const later = new Date(first + 3 * 60 * MINUTE_MS);
   const repeat = first + (tzOffset(timeZone, new Date(first)) - tzOffset(timeZone, later)) * MINUTE_MS;
@@ -191,7 +191,7 @@ function instantsOf(day: LocalDay, minuteOfDay: number, timeZone: string): numbe
   return repeated ? [first, repeat] : [first];
 }
 
-function addDays(d: LocalDay, n: number): LocalDay {
+export function addDays(d: LocalDay, n: number): LocalDay {
   const date = new Date(Date.UTC(d.year, d.month - 1, d.day + n));
   return {
     year: date.getUTCFullYear(),
@@ -201,15 +201,15 @@ function addDays(d: LocalDay, n: number): LocalDay {
   };
 }
 
-function dayNumber(d: LocalDay): number {
+export function dayNumber(d: LocalDay): number {
   return Date.UTC(d.year, d.month - 1, d.day) / (24 * 60 * MINUTE_MS);
 }
 
-function isoDate(d: LocalDay): string {
+export function isoDate(d: LocalDay): string {
   return `${String(d.year).padStart(4, '0')}-${pad(d.month)}-${pad(d.day)}`;
 }
 
-function clockTime(minuteOfDay: number): string {
+export function clockTime(minuteOfDay: number): string {
   const h = Math.floor(minuteOfDay / 60);
   const hour12 = h % 12 === 0 ? 12 : h % 12;
   return `${hour12}:${pad(minuteOfDay % 60)} ${h < 12 ? 'AM' : 'PM'}`;
