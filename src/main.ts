@@ -22,6 +22,7 @@ import { warmUpRules } from './services/text-back.ts';
 import { Hooks } from './services/hooks.ts';
 import { createMailer } from './services/mailer.ts';
 import { Scheduler } from './services/scheduler.ts';
+import { ScheduledQueue } from './jobs/scheduled-queue.ts';
 import { installInbox } from './services/conversations.ts';
 import { installFollowUps } from './services/follow-ups.ts';
 import { installCallbackTasks } from './services/tasks.ts';
@@ -138,10 +139,12 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
   const hooks = new Hooks();
   const scheduler = new Scheduler({ clock, logger: logger.child({ component: 'scheduler' }) });
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }) : null;
+  const jobs = new ScheduledQueue(runner, store, clock);
+  scheduler.register('jobs.scheduled', (now) => jobs.releaseDue(now));
   const ctx: ServiceContext = {
     config,
     store,
-    jobs: runner,
+    jobs,
     carriers: new CarrierRegistry(network, loadSecretKey(config)),
     metrics,
     events,

@@ -6,6 +6,8 @@ import { deleteTemplate, findAccountLine, listTemplates, upsertTemplate } from '
 import { newId } from '../store/ids.ts';
 import type { Account } from '../store/schema.ts';
 import type { ServiceContext } from './context.ts';
+import { settingsOf, type AccountSettings, type CallbackTaskSettings } from './account-settings.ts';
+import { validateAutomationHours } from '../domain/lawful-hours.ts';
 import { AppError, conflict, notFound, type FieldError } from './errors.ts';
 
 export interface AccountView {
@@ -20,6 +22,11 @@ export interface AccountView {
   paused: boolean;
   textBackCooldownHours: number;
   sendWindowMinutes: number;
+  textBackOutsideLawfulHours: AccountSettings['textBackOutsideLawfulHours'];
+  automationHours: BusinessHours | null;
+  automationCap: AccountSettings['automationCap'];
+  emergencyWords: string[];
+  callbackTasks: CallbackTaskSettings;
 }
 
 export function presentAccount(ctx: ServiceContext, a: Account): AccountView {
@@ -35,6 +42,7 @@ export function presentAccount(ctx: ServiceContext, a: Account): AccountView {
     paused: a.paused === 1,
     textBackCooldownHours: ctx.config.cooldownHours,
     sendWindowMinutes: ctx.config.sendWindowMinutes,
+    ...settingsOf(a),
   };
 }
 
@@ -53,6 +61,11 @@ export interface AccountPatch {
   bookingUrl?: string | null;
   helpContact?: string | null;
   paused?: boolean;
+  textBackOutsideLawfulHours?: AccountSettings['textBackOutsideLawfulHours'];
+  automationHours?: unknown;
+  automationCap?: AccountSettings['automationCap'];
+  emergencyWords?: string[];
+  callbackTasks?: Partial<CallbackTaskSettings>;
 }
 
 export async function updateAccountSettings(ctx: ServiceContext, accountId: string, patch: AccountPatch): Promise<AccountView> {
@@ -65,6 +78,14 @@ export async function updateAccountSettings(ctx: ServiceContext, accountId: stri
     const checked = validateBusinessHours(patch.businessHours);
     if (checked.ok) hours = checked.value;
     else fields.push(...checked.errors.map((message) => ({ field: 'businessHours', message })));
+  }
+  let automationHours: BusinessHours | null | undefined;
+  if (patch.automationHours === null) automationHours = null;
+  else if (patch.automationHours !== undefined) {
+    // Rejects a window that could never send (closed every day, or outside 08:00–21:00 everywhere).
+    const checked = validateAutomationHours(patch.automationHours);
+    if (checked.ok) automationHours = checked.value;
+    else fields.push(...checked.errors.map((e) => ({ field: 'automationHours', message: typeof e === 'string' ? e : e.message })));
   }
   if (fields.length > 0) throw new AppError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
 
@@ -86,6 +107,7 @@ export async function updateAccountSettings(ctx: ServiceContext, accountId: stri
       ...(patch.bookingUrl !== undefined ? { booking_url: patch.bookingUrl } : {}),
       ...(patch.helpContact !== undefined ? { help_contact: patch.helpContact } : {}),
       ...(patch.paused !== undefined ? { paused: patch.paused ? 1 : 0 } : {}),
+      ...(touchesSettings(patch) ? { settings: JSON.stringify(mergeSettings(settingsOf(account), patch, automationHours)) } : {}),
       updated_at: ctx.clock().toISOString(),
     });
     return presentAccount(ctx, (await accounts.findAccount(tx.db, accountId))!);
@@ -168,4 +190,20 @@ export async function removeLineTemplate(ctx: ServiceContext, accountId: string,
   if (!line) throw new AppError('not_found', `line ${lineId} was not found in this account`);
   const removed = await deleteTemplate(ctx.store.db, accountId, line.id, s);
   if (!removed) throw notFound(`a ${s} template override for line ${line.number}`);
+}
+
+function touchesSettings(p: AccountPatch): boolean {
+  return [p.textBackOutsideLawfulHours, p.automationHours, p.automationCap, p.emergencyWords, p.callbackTasks].some((v) => v !== undefined);
+}
+
+function mergeSettings(current: AccountSettings, p: AccountPatch, automationHours: BusinessHours | null | undefined): AccountSettings {
+  return {
+    ...current,
+    ...(p.textBackOutsideLawfulHours !== undefined ? { textBackOutsideLawfulHours: p.textBackOutsideLawfulHours } : {}),
+    ...(automationHours !== undefined ? { automationHours } : {}),
+    ...(p.automationCap !== undefined ? { automationCap: p.automationCap } : {}),
+    // Matched case-insensitively; stored once each, in the order given.
+    ...(p.emergencyWords !== undefined ? { emergencyWords: [...new Set(p.emergencyWords.map((w) => w.trim().toLowerCase()))] } : {}),
+    ...(p.callbackTasks !== undefined ? { callbackTasks: { ...current.callbackTasks, ...p.callbackTasks } } : {}),
+  };
 }

@@ -25,6 +25,8 @@ export interface QueueOutboundInput {
   deadline: Date;
   /** More conversation fields to set in the same update. */
   conversationPatch?: ConversationUpdate;
+  /** Hold the send until then (e.g. the recipient's lawful window opens); default: at once. */
+  runAt?: Date;
 }
 
 /** High enough that the deadline, not the count, ends the retries. */
@@ -66,6 +68,7 @@ export async function queueOutbound(ctx: ServiceContext, tx: Tx, input: QueueOut
     task: SEND_MESSAGE_TASK,
     payload: { messageId: message.id },
     jobKey: `send:${message.id}`,
+    ...(input.runAt ? { runAt: input.runAt } : {}),
     // A text with a send window keeps trying through a carrier or database outage until the
     // window closes (the send job then expires it visibly); a count of attempts would give up
     // on a minute-long outage with most of the window left.

@@ -13,7 +13,11 @@ import { ensureConversation, findConversationFor } from '../store/conversations-
 import { findTextBackTemplate } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
 import type { Account, Call, CallsTable, CallUpdate, Lead, Line } from '../store/schema.ts';
-import { regionOf, scheduleOf } from './account-settings.ts';
+import { regionOf, scheduleOf, settingsOf } from './account-settings.ts';
+import { lawfulWindowCheck, nextLawfulInstant } from '../domain/lawful-hours.ts';
+import { zoneName } from '../domain/lawful-hours.ts';
+import { locateRecipient } from './recipient-location.ts';
+import { jitterFor } from '../domain/jitter.ts';
 import type { ServiceContext } from './context.ts';
 import { liveEvent } from './live-events.ts';
 import { queueOutbound } from './outbound.ts';
@@ -83,6 +87,10 @@ export async function decideAndQueueTextBack(
       booking_link: account.booking_url ?? '',
       line_number: formatPhoneForDisplay(line.number),
     });
+    // The window runs from the call itself: a call reported hours late must not be texted now.
+    let deadline = new Date(Date.parse(call.ended_at ?? call.started_at) + ctx.config.sendWindowMinutes * 60_000);
+    const held = settingsOf(account).textBackOutsideLawfulHours === 'hold' ? await holdUntilLawful(ctx, account, contact, now) : null;
+    if (held) deadline = new Date(held.until.getTime() + ctx.config.sendWindowMinutes * 60_000);
     const message = await queueOutbound(ctx, tx, {
       line,
       conversation,
@@ -91,11 +99,22 @@ export async function decideAndQueueTextBack(
       author: 'automation',
       reason: 'missed_call',
       callId: call.id,
-      // The window runs from the call itself: a call reported hours late must not be texted now.
-      deadline: new Date(Date.parse(call.ended_at ?? call.started_at) + ctx.config.sendWindowMinutes * 60_000),
+      deadline,
       conversationPatch: { last_auto_text_at: nowIso },
+      ...(held ? { runAt: held.until } : {}),
     });
     messageId = message.id;
+    if (held) {
+      await insertEvent(tx.db, {
+        account_id: account.id,
+        type: 'text_back.held',
+        subject_type: 'message',
+        subject_id: message.id,
+        actor: 'system',
+        data: JSON.stringify({ until: held.until.toISOString(), explanation: held.explanation, callId: call.id }),
+        created_at: nowIso,
+      });
+    }
   }
 
   const decided: CallUpdate = {
@@ -150,6 +169,27 @@ export async function decideAndQueueTextBack(
   await ctx.events.publish(tx, liveEvent('call.decided', account.id, decidedEvent, now));
   tx.afterCommit(() => ctx.metrics.decisions.inc({ decision: decision.action, reason: decision.reason }));
   return { decision, messageId, call: decidedCall };
+}
+
+/**
+ * The 'hold' policy (docs/compliance.md): outside the recipient's lawful window the text-back
+ * waits for the window to open instead of going out at once. Null when it may go now.
+ */
+async function holdUntilLawful(
+  ctx: ServiceContext,
+  account: Account,
+  contact: { id: string; number: string; state: string | null; time_zone: string | null },
+  now: Date,
+): Promise<{ until: Date; explanation: string } | null> {
+  const location = await locateRecipient({ number: contact.number, contactState: contact.state, contactTimeZone: contact.time_zone });
+  const opts = { fallbackTimeZone: account.time_zone };
+  const check = lawfulWindowCheck(now, location, opts);
+  if (check.open) return null;
+  const opens = nextLawfulInstant(now, location, opts);
+  if (!opens) return null;
+  const until = new Date(opens.getTime() + jitterFor(contact.id));
+  const zone = location.timeZones[0] && location.timeZones[0] !== 'Etc/Unknown' ? location.timeZones[0] : account.time_zone;
+  return { until, explanation: `${check.explanation} The text-back waits for the window to open (${zoneName(zone, until)}).` };
 }
 
 /**

@@ -409,6 +409,16 @@ export interface AlertsTable {
   resolved_at: string | null;
 }
 
+export interface ScheduledJobsTable {
+  id: string;
+  task: string;
+  payload: string;
+  job_key: string | null;
+  max_attempts: number | null;
+  run_at: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -434,6 +444,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  scheduled_jobs: ScheduledJobsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -15,6 +15,24 @@ const UpdateAccount = z
     bookingUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).nullable(),
     helpContact: z.string().trim().min(3, 'must say how to reach a person').max(100, 'must be at most 100 characters').nullable(),
     paused: z.boolean(),
+    textBackOutsideLawfulHours: z.enum(['send', 'hold']),
+    automationHours: z.unknown(),
+    automationCap: z.strictObject({
+      messages: z.number().int().min(1, 'must be at least 1 (0 would never send)').max(10, 'must be at most 10'),
+      hours: z.number().int().min(1, 'must be at least 1').max(168, 'must be at most 168 (a week)'),
+    }),
+    emergencyWords: z
+      .array(z.string().trim().min(2, 'each word must have at least 2 characters').max(40, 'each word must be at most 40 characters'))
+      .max(50, 'at most 50 words'),
+    callbackTasks: z
+      .strictObject({
+        enabled: z.boolean(),
+        dueMinutes: z.number().int().min(5, 'must be at least 5').max(7 * 24 * 60, 'must be at most a week'),
+        afterHoursDueMinutes: z.number().int().min(0, 'must not be negative').max(24 * 60, 'must be at most a day'),
+        remindBeforeMinutes: z.number().int().min(0, 'must not be negative (0 turns reminders off)').max(24 * 60, 'must be at most a day'),
+        escalateAfterMinutes: z.number().int().min(0, 'must not be negative').max(7 * 24 * 60, 'must be at most a week'),
+      })
+      .partial(),
   })
   .partial();
 

@@ -164,10 +164,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('attempted_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('webhook_attempts_delivery_idx').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
+
+  // Jobs due later than a few seconds wait here, on the application clock, until the scheduler
+  // hands them to the job runner (src/jobs/scheduled-queue.ts).
+  await db.schema
+    .createTable('scheduled_jobs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('task', 'text', (c) => c.notNull())
+    .addColumn('payload', 'text', (c) => c.notNull())
+    .addColumn('job_key', 'text', (c) => c.unique())
+    .addColumn('max_attempts', 'integer')
+    .addColumn('run_at', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('scheduled_jobs_due_idx').on('scheduled_jobs').columns(['run_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'notifications', 'sequence_runs', 'sequences', 'notes']) {
+  for (const table of ['scheduled_jobs', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'notifications', 'sequence_runs', 'sequences', 'notes']) {
     await db.schema.dropTable(table).ifExists().execute();
   }
   await sql`drop index if exists tasks_open_callback_unique`.execute(db);
