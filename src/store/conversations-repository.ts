@@ -16,7 +16,9 @@ export async function ensureConversation(
       account_id: ids.accountId,
       line_id: ids.lineId,
       contact_id: ids.contactId,
-      last_message_at: null,
+      // Every conversation is made for a message about to be written in it; a timestamp from the
+      // start keeps it in the inbox's (last message, id) order, which cannot page past nulls.
+      last_message_at: now,
       last_auto_text_at: null,
       last_person_contact_at: null,
       assignee_user_id: null,
@@ -52,34 +54,179 @@ export async function updateConversation(db: Db, id: string, patch: Updateable<C
   await db.updateTable('conversations').set(patch).where('id', '=', id).execute();
 }
 
+/** The contact wrote: the thread needs the team again, whether it was waiting, snoozed or done. */
 export async function markConversationInbound(db: Db, id: string, now: string): Promise<void> {
   await db
     .updateTable('conversations')
-    .set({ unread_count: sql`unread_count + 1`, last_message_at: now, status: 'open', updated_at: now })
+    .set({ unread_count: sql`unread_count + 1`, last_message_at: now, status: 'open', snoozed_until: null, resolved_at: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
 
+/**
+ * Updates the conversation only while its status is one of `from` (the guard that makes two
+ * people resolving at once, or a wake-up racing a resolve, act once). Returns the new row.
+ */
+export async function transitionConversation(
+  db: Db,
+  accountId: string,
+  id: string,
+  from: ReadonlyArray<Conversation['status']>,
+  patch: Updateable<ConversationsTable>,
+): Promise<Conversation | undefined> {
+  return db
+    .updateTable('conversations')
+    .set(patch)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Writes `patch` to one of the account's conversations; returns the new row. */
+export async function patchConversation(db: Db, accountId: string, id: string, patch: Updateable<ConversationsTable>): Promise<Conversation | undefined> {
+  return db.updateTable('conversations').set(patch).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/**
+ * Reopens snoozed conversations whose time has come, at most `limit` per call. The status and time
+ * are checked again by the UPDATE itself, so when several processes tick at once on Postgres each
+ * row is claimed by one of them (the others find it no longer snoozed once its lock is released).
+ */
+export async function wakeSnoozedConversations(db: Db, now: string, limit: number): Promise<Array<Pick<Conversation, 'id' | 'account_id' | 'snoozed_until'>>> {
+  const due = db
+    .selectFrom('conversations')
+    .select('id')
+    .where('status', '=', 'snoozed')
+    .where('snoozed_until', '<=', now)
+    .orderBy('snoozed_until')
+    .limit(limit);
+  return db
+    .updateTable('conversations')
+    .set({ status: 'open', snoozed_until: null, updated_at: now })
+    .where('id', 'in', due)
+    .where('status', '=', 'snoozed')
+    .where('snoozed_until', '<=', now)
+    .returning(['id', 'account_id'])
+    .execute()
+    .then((rows) => rows.map((r) => ({ ...r, snoozed_until: null })));
+}
+
+/** Whether the user belongs to the account (a conversation can only be assigned to its members). */
+export async function isAccountMember(db: Db, accountId: string, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('memberships').select('id').where('account_id', '=', accountId).where('user_id', '=', userId).executeTakeFirst();
+  return row !== undefined;
+}
+
 export interface ConversationListFilter {
   accountId: string;
-  status?: Conversation['status'];
+  statuses?: ReadonlyArray<Conversation['status']>;
   lineId?: string;
+  /** A user id, or null for "nobody". */
+  assigneeUserId?: string | null;
+  unread?: boolean;
+  needsAttention?: boolean;
+  /** Only this conversation (the detail view shares the list's query). */
+  id?: string;
   before?: PageCursor;
   limit: number;
 }
 
-export async function listConversations(db: Db, f: ConversationListFilter) {
-  let q = db
-    .selectFrom('conversations')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .innerJoin('lines', 'lines.id', 'conversations.line_id')
-    .selectAll('conversations')
-    .select(['contacts.number as contact_number', 'contacts.name as contact_name', 'lines.number as line_number'])
-    .where('conversations.account_id', '=', f.accountId);
-  if (f.status) q = q.where('conversations.status', '=', f.status);
-  if (f.lineId) q = q.where('conversations.line_id', '=', f.lineId);
-  if (f.before) q = q.where(olderThan('conversations.last_message_at', 'conversations.id', f.before));
-  return q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc').limit(f.limit).execute();
+/**
+ * One page of the inbox with everything a row shows (line, contact, opt-out state, the last
+ * message) in one statement: the page is chosen first, then joined to each row's last message by
+ * its primary key, so the cost follows the page size and never the size of the account.
+ */
+export async function listConversationRows(db: Db, f: ConversationListFilter) {
+  let page = db
+    .selectFrom('conversations as cv')
+    .innerJoin('contacts as ct', 'ct.id', 'cv.contact_id')
+    .innerJoin('lines as ln', 'ln.id', 'cv.line_id')
+    .selectAll('cv')
+    .select([
+      'ln.number as line_number',
+      'ln.name as line_name',
+      'ct.number as contact_number',
+      'ct.name as contact_name',
+      'ct.is_customer as contact_is_customer',
+      'ct.blocked as contact_blocked',
+    ])
+    .select((eb) => [
+      eb
+        .selectFrom('messages as m')
+        .select('m.id')
+        .whereRef('m.conversation_id', '=', 'cv.id')
+        .orderBy('m.created_at', 'desc')
+        .orderBy('m.id', 'desc')
+        .limit(1)
+        .as('last_message_id'),
+      eb
+        .selectFrom('suppressions as s')
+        .select('s.kind')
+        .whereRef('s.account_id', '=', 'cv.account_id')
+        .whereRef('s.number', '=', 'ct.number')
+        .where('s.lifted_at', 'is', null)
+        .limit(1)
+        .as('suppression_kind'),
+    ])
+    .where('cv.account_id', '=', f.accountId);
+  if (f.id !== undefined) page = page.where('cv.id', '=', f.id);
+  if (f.statuses && f.statuses.length > 0) page = page.where('cv.status', 'in', [...f.statuses]);
+  if (f.lineId !== undefined) page = page.where('cv.line_id', '=', f.lineId);
+  if (f.assigneeUserId !== undefined) {
+    page = f.assigneeUserId === null ? page.where('cv.assignee_user_id', 'is', null) : page.where('cv.assignee_user_id', '=', f.assigneeUserId);
+  }
+  if (f.unread !== undefined) page = page.where('cv.unread_count', f.unread ? '>' : '=', 0);
+  if (f.needsAttention !== undefined) page = page.where('cv.needs_attention', '=', f.needsAttention ? 1 : 0);
+  if (f.before) page = page.where(olderThan('cv.last_message_at', 'cv.id', f.before));
+  page = page.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(f.limit);
+  return db
+    .selectFrom(page.as('p'))
+    .leftJoin('messages as lm', 'lm.id', 'p.last_message_id')
+    .selectAll('p')
+    .select((eb) => [
+      'lm.direction as last_direction',
+      'lm.status as last_status',
+      'lm.created_at as last_at',
+      eb.fn<string | null>('substr', ['lm.body', sql.lit(1), sql.lit(PREVIEW_CHARS)]).as('last_preview'),
+    ])
+    .orderBy('p.last_message_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .execute();
+}
+
+export type ConversationRow = Awaited<ReturnType<typeof listConversationRows>>[number];
+
+/** How much of the last message a list row shows (characters, as the database counts them). */
+export const PREVIEW_CHARS = 140;
+
+/** What a conversation's detail view counts, in one statement. */
+export async function countConversationItems(db: Db, accountId: string, conversationId: string) {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('messages')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('conversation_id', '=', conversationId)
+        .as('messages'),
+      eb
+        .selectFrom('notes')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('conversation_id', '=', conversationId)
+        .as('notes'),
+      eb
+        .selectFrom('tasks')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('account_id', '=', accountId)
+        .where('conversation_id', '=', conversationId)
+        .where('status', '=', 'open')
+        .as('open_tasks'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { messages: Number(row.messages ?? 0), notes: Number(row.notes ?? 0), openTasks: Number(row.open_tasks ?? 0) };
 }
 
 export async function insertMessage(db: Db, row: Insertable<MessagesTable>): Promise<boolean> {
