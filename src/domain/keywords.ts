@@ -2,13 +2,19 @@ export type KeywordIntent = 'opt_out' | 'opt_in' | 'help';
 
 // The union of what Twilio, Telnyx and AWS treat as keywords (compliance.md 1.3), so we agree
 // with whichever carrier sits in front of us. ARRÊT is there for French-Canadian keyboards.
+export const OPT_OUT_KEYWORDS: readonly string[] = [
+  'stop', 'stopall', 'stop all', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout',
+  'opt out', 'opt-out', 'remove', 'arret', 'arrêt',
+];
+export const OPT_IN_KEYWORDS: readonly string[] = ['start', 'unstop', 'yes'];
+export const HELP_KEYWORDS: readonly string[] = ['help', 'info'];
+/** The reply words the FCC holds to be a reasonable revocation per se (FCC 24-24, compliance.md 1.2). */
+export const FCC_PER_SE_OPT_OUT_WORDS: readonly string[] = ['stop', 'quit', 'end', 'revoke', 'opt out', 'cancel', 'unsubscribe'];
+
 const KEYWORDS = new Map<string, KeywordIntent>([
-  ...[
-    'stop', 'stopall', 'stop all', 'unsubscribe', 'cancel', 'end', 'quit', 'revoke', 'optout',
-    'opt out', 'opt-out', 'remove', 'arret', 'arrêt',
-  ].map((k) => [k, 'opt_out'] as const),
-  ...['start', 'unstop', 'yes'].map((k) => [k, 'opt_in'] as const),
-  ...['help', 'info'].map((k) => [k, 'help'] as const),
+  ...OPT_OUT_KEYWORDS.map((k) => [k, 'opt_out'] as const),
+  ...OPT_IN_KEYWORDS.map((k) => [k, 'opt_in'] as const),
+  ...HELP_KEYWORDS.map((k) => [k, 'help'] as const),
 ]);
 
 // Punctuation, symbols (emoji are symbols), separators, invisible formatting characters and
