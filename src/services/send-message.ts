@@ -16,6 +16,7 @@ import { liveEvent } from './live-events.ts';
 import { COMPLIANCE_REASONS } from './outbound.ts';
 import { applyCarrierFailure } from './carrier-failures.ts';
 import { explainCarrierError } from '../domain/carrier-errors.ts';
+import { FOLLOW_UP_REASON, holdFollowUpAtSendTime } from './follow-ups.ts';
 
 const SENDABLE: MessageStatus[] = ['queued', 'sending'];
 
@@ -55,6 +56,28 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
     if (!found || !SENDABLE.includes(found.status)) return { go: false };
     const { line_paused, line_messaging_enabled, carrier_connection_id, account_paused, contact_blocked, last_person_contact_at, suppressed, ...message } = found;
     const now = ctx.clock();
+    const why =
+      message.status === 'queued' && message.author !== 'user' && !COMPLIANCE_REASONS.has(message.reason)
+        ? suppressed
+          ? 'canceled: the recipient opted out'
+          : account_paused === 1
+            ? 'canceled: the account is paused'
+            : line_paused === 1
+              ? 'canceled: the line is paused'
+              : line_messaging_enabled === 0
+                ? 'canceled: texting is turned off for the line'
+                : contact_blocked === 1
+                  ? 'canceled: the contact is blocked'
+                  : message.reason === 'missed_call' && last_person_contact_at && last_person_contact_at > message.created_at
+                    ? 'canceled: a person already replied to this caller'
+                    : null
+        : null;
+    // A follow-up that waited in the queue past the close of the recipient's lawful window (or
+    // into a cap) is canceled and its run put back on that step, before its deadline could
+    // expire it and lose the step; the reasons above, when they hold, still win.
+    if (message.status === 'queued' && message.reason === FOLLOW_UP_REASON && !why && (await holdFollowUpAtSendTime(ctx, message))) {
+      return { go: false };
+    }
     if (message.send_deadline && now.toISOString() > message.send_deadline) {
       // A message that may already be at the carrier is reconciled, not expired.
       if (message.status === 'queued') {
@@ -62,24 +85,9 @@ export function createSendMessageTask(ctx: ServiceContext, faults: SendFaults = 
         return { go: false };
       }
     }
-    if (message.status === 'queued' && message.author !== 'user' && !COMPLIANCE_REASONS.has(message.reason)) {
-      const why = suppressed
-        ? 'canceled: the recipient opted out'
-        : account_paused === 1
-          ? 'canceled: the account is paused'
-          : line_paused === 1
-            ? 'canceled: the line is paused'
-            : line_messaging_enabled === 0
-              ? 'canceled: texting is turned off for the line'
-              : contact_blocked === 1
-                ? 'canceled: the contact is blocked'
-                : message.reason === 'missed_call' && last_person_contact_at && last_person_contact_at > message.created_at
-                  ? 'canceled: a person already replied to this caller'
-                  : null;
-      if (why) {
-        await stop(message, 'canceled', why, 'message.canceled');
-        return { go: false };
-      }
+    if (why) {
+      await stop(message, 'canceled', why, 'message.canceled');
+      return { go: false };
     }
     if (message.status === 'sending') return { go: true, message, connectionId: carrier_connection_id, reconcile: true };
     // Through the store's transactions, so marks made together share one commit (and fsync).
