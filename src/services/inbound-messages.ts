@@ -1,7 +1,8 @@
 // An inbound text: threaded into the contact's conversation with the line, then the exact
 // compliance keywords act at once (opt-out, opt-in, help); anything else is a reply for a person.
 import type { InboundMessage } from '../carriers/carrier.ts';
-import { buildHelpReply, buildOptInConfirmation, buildOptOutConfirmation, classifyKeyword, type KeywordIntent } from '../domain/keywords.ts';
+import { buildHelpReply, buildOptInConfirmation, buildOptOutConfirmation } from '../domain/keywords.ts';
+import { classifyInbound } from '../domain/opt-out.ts';
 import { formatPhoneForDisplay, normalizePhone } from '../domain/phone.ts';
 import { measureText } from '../domain/templates.ts';
 import type { Tx } from '../store/database.ts';
@@ -30,7 +31,7 @@ import { queueOutbound } from './outbound.ts';
 export interface InboundResult {
   messageId: string;
   duplicate: boolean;
-  intent: KeywordIntent | 'message';
+  intent: InboundReading['intent'];
 }
 
 /** Compliance replies are due at once; after 5 minutes they are presumed late, so cap the window. */
@@ -43,7 +44,7 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
     const account = (await findAccount(tx.db, line.account_id))!;
 
     const duplicate = await findInboundByCarrierId(tx.db, line.id, inbound.carrierMessageId);
-    if (duplicate) return { messageId: duplicate.id, duplicate: true, intent: classifyKeyword(duplicate.body) ?? 'message' };
+    if (duplicate) return { messageId: duplicate.id, duplicate: true, intent: readInbound(duplicate.body).intent };
 
     const now = ctx.clock().toISOString();
     const parsed = normalizePhone(inbound.from, { defaultRegion: regionOf(account), allowFictional: connection.kind === 'simulator' });
@@ -97,14 +98,17 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
     await ctx.events.publish(tx, liveEvent('message.received', account.id, { conversationId: conversation.id, messageId, contactId: contact.id }, ctx.clock()));
     await ctx.hooks.emit(ctx, tx, 'message.received', { account, line, contact, conversation, message, reading, suppressed });
     tx.afterCommit(() => ctx.metrics.inboundMessages.inc({ intent: reading.intent }));
-    return { messageId, duplicate: false, intent: reading.intent === 'ambiguous' ? 'message' : reading.intent };
+    return { messageId, duplicate: false, intent: reading.intent };
   });
 }
 
-/** Exact keywords first; plain-language readings come from the opt-out classifier. */
+/**
+ * Keywords and plain-language revocations ("please stop texting me") are opt-outs; words that
+ * might mean stop ("my sink won't stop leaking") are ambiguous: a person decides (domain/opt-out.ts).
+ */
 function readInbound(body: string): InboundReading {
-  const keyword = classifyKeyword(body);
-  return keyword ? { intent: keyword, rule: `keyword:${keyword}` } : { intent: 'message', rule: null };
+  const c = classifyInbound(body);
+  return c.intent === 'message' ? { intent: 'message', rule: null } : { intent: c.intent, rule: c.rule };
 }
 
 /** Words that might mean "stop texting me", or might not: automation waits and a person decides. */
