@@ -143,7 +143,7 @@ describe('inbox', () => {
   });
 
   test('each row: line, contact, status, flags and the last message with a 140-character preview', async () => {
-    const long = `${'Water everywhere in the basement. '.repeat(6)}END`;
+    const long = `${'Water everywhere in the basement. '.repeat(6)}Call me.`;
     const { number, id } = await newConversation(long);
     const row = (await server.api('GET', '/api/v1/conversations?limit=200')).body.conversations.find((c: any) => c.id === id);
     const line = (await server.api('GET', '/api/v1/lines')).body.lines.find((l: any) => l.number === DEMO_LINE);
