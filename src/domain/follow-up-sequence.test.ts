@@ -4,7 +4,6 @@ import {
   DEFAULT_SEQUENCE,
   MAX_SENDS,
   firstClosedMinute,
-  jitterFor,
   nextSendAt,
   sendOffsets,
   validateSequence,
@@ -165,13 +164,6 @@ test('sendOffsets lists each send with its wait from the start', () => {
     { sendIndex: 1, afterMinutes: 120 },
     { sendIndex: 3, afterMinutes: 1560 },
   ]);
-});
-
-test('jitterFor: 0 to 15 minutes, the same for the same run, spread across runs', () => {
-  const values = Array.from({ length: 200 }, (_, i) => jitterFor(`run_${i}abc`));
-  for (const v of values) assert.ok(v >= 0 && v < 15 * 60_000 && Number.isInteger(v), String(v));
-  assert.equal(jitterFor('run_x'), jitterFor('run_x'));
-  assert.ok(new Set(values.map((v) => Math.floor(v / 60_000))).size >= 10, 'spread over most of the 15 minutes');
 });
 
 const closeCases: Array<{ name: string; closesAt: number | null; horizonMin: number; fromOffsetMs: number; want: number | null }> = [

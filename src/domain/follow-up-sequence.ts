@@ -124,22 +124,6 @@ export function sendOffsets(steps: readonly SequenceStep[]): Array<{ sendIndex: 
   return out;
 }
 
-const JITTER_SPAN_MS = 15 * MINUTE_MS;
-
-/**
- * 0 to 15 minutes, the same every time for one run: runs held to the same opening (08:00) spread
- * out instead of all going at once (reference §1.5.5), and a retried tick picks the same instant.
- */
-export function jitterFor(runId: string): number {
-  // FNV-1a: small, stable, good enough to spread ids; this is not security.
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < runId.length; i++) {
-    hash ^= runId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % JITTER_SPAN_MS;
-}
-
 /**
  * The first whole minute in (from, from + horizonMs] at which `isOpen` says no, or null when the
  * window stays open that long. Lawful windows open and close on whole minutes (HH:MM), so looking

@@ -7,7 +7,8 @@
 // Lifecycle: active (step_index points at the next send, next_run_at is when it is due) →
 // completed after the last send, or stopped with a stop_reason. A step held for lawful hours or
 // a cap stays on its index with a later next_run_at and the reason in last_deferral.
-import { firstClosedMinute, jitterFor, nextSendAt, type SequenceStep } from '../domain/follow-up-sequence.ts';
+import { firstClosedMinute, nextSendAt, type SequenceStep } from '../domain/follow-up-sequence.ts';
+import { jitterFor } from '../domain/jitter.ts';
 import { decideSendTime, lawfulWindowCheck, type RecipientLocation, type SendDecision } from '../domain/lawful-hours.ts';
 import { formatPhoneForDisplay } from '../domain/phone.ts';
 import { describeCallbackWindow } from '../domain/schedule.ts';
@@ -21,7 +22,7 @@ import { findLead } from '../store/leads-repository.ts';
 import { findAccountLine } from '../store/lines-repository.ts';
 import type { PageCursor } from '../store/paging.ts';
 import * as repo from '../store/sequences-repository.ts';
-import type { Account, Contact, Conversation, LeadStage, Message, SequenceRun, SequenceRunStatus } from '../store/schema.ts';
+import type { Account, Contact, Conversation, LeadStage, Message, MessageStatus, SequenceRun, SequenceRunStatus } from '../store/schema.ts';
 import { scheduleOf, settingsOf } from './account-settings.ts';
 import type { ModuleRegistry, ServiceContext } from './context.ts';
 import { AppError, notFound } from './errors.ts';
@@ -38,6 +39,8 @@ export const DUE_WORK_NAME = 'follow-ups.steps';
 const DUE_BATCH = 200;
 /** How far back the caps look; longer than any cap (a week at most, see validateCap). */
 const RECENT_AUTOMATED_MS = 7 * 24 * 3_600_000;
+/** How soon to look again when the text-back itself has not gone out yet. */
+const TRIGGER_PENDING_RETRY_MS = 15 * 60_000;
 
 export type StopReason =
   | 'replied'
@@ -114,7 +117,10 @@ async function enroll(ctx: ServiceContext, tx: Tx, data: HookData['call.missed']
   if (!sequence) return;
   const now = ctx.clock();
   const steps = parseSteps(sequence.steps);
-  const first = nextSendAt(steps, 0, now);
+  // A text-back held for the recipient's lawful window goes out later than now; the first wait
+  // counts from then, or the first follow-up could land right behind it (or before it).
+  const textBackAt = settingsOf(account).textBackOutsideLawfulHours === 'hold' ? await heldTextBackUntil(tx, account.id, messageId) : null;
+  const first = nextSendAt(steps, 0, textBackAt && textBackAt > now ? textBackAt : now);
   if (!first) return;
   const runId = newId('run');
   const nowIso = now.toISOString();
@@ -153,6 +159,13 @@ async function enroll(ctx: ServiceContext, tx: Tx, data: HookData['call.missed']
   });
 }
 
+/** When a held text-back is due to go (text-back.ts records it as a 'text_back.held' event). */
+async function heldTextBackUntil(tx: Tx, accountId: string, messageId: string): Promise<Date | null> {
+  const data = await repo.findMessageEventData(tx.db, accountId, messageId, 'text_back.held');
+  const until = data ? (JSON.parse(data) as { until?: string }).until : undefined;
+  return until ? new Date(until) : null;
+}
+
 // ── Due steps ─────────────────────────────────────────────────────────────────────────────────
 
 function capOf(account: Account) {
@@ -180,7 +193,14 @@ function decide(account: Account, location: RecipientLocation, now: Date, recent
 }
 
 /** Why the run must end now, if it must (checked again at each step: the world moves on). */
-async function stopReasonAtStep(tx: Tx, run: SequenceRun, account: Account, contact: Contact, conversation: Conversation): Promise<StopReason | null> {
+async function stopReasonAtStep(
+  tx: Tx,
+  run: SequenceRun,
+  account: Account,
+  contact: Contact,
+  conversation: Conversation,
+  triggerStatus: MessageStatus | undefined,
+): Promise<StopReason | null> {
   if (await findActiveSuppression(tx.db, account.id, contact.number)) return 'opted_out';
   if (contact.blocked === 1) return 'blocked';
   if (contact.invalid === 1) return 'invalid_number';
@@ -190,10 +210,7 @@ async function stopReasonAtStep(tx: Tx, run: SequenceRun, account: Account, cont
     const stop = lead ? STAGE_STOPS[lead.stage] : undefined;
     if (stop) return stop;
   }
-  if (run.trigger_message_id) {
-    const status = await repo.findMessageStatus(tx.db, account.id, run.trigger_message_id);
-    if (status && UNDELIVERED_STATUSES.has(status)) return 'text_back_not_delivered';
-  }
+  if (triggerStatus && UNDELIVERED_STATUSES.has(triggerStatus)) return 'text_back_not_delivered';
   // The hooks stop runs as these happen; these two catch anything that reached the thread
   // another way (a hook not wired for it, an import).
   if (conversation.last_person_contact_at && conversation.last_person_contact_at > run.created_at) return 'person_replied';
@@ -238,7 +255,8 @@ async function workRun(ctx: ServiceContext, due: repo.DueRun, location: Recipien
       return true;
     }
 
-    const stop = await stopReasonAtStep(tx, run, account, contact, conversation);
+    const triggerStatus = run.trigger_message_id ? await repo.findMessageStatus(tx.db, account.id, run.trigger_message_id) : undefined;
+    const stop = await stopReasonAtStep(tx, run, account, contact, conversation, triggerStatus);
     if (stop) {
       await stopRuns(ctx, tx, account.id, { runId: run.id }, stop, 'system');
       return true;
@@ -248,6 +266,15 @@ async function workRun(ctx: ServiceContext, due: repo.DueRun, location: Recipien
     if (conversation.automation_paused === 1) return false;
 
     const guard = { status: 'active' as const, stepIndex: run.step_index, nextRunAt: run.next_run_at };
+    if (triggerStatus === 'queued' || triggerStatus === 'sending') {
+      // The text-back has not gone yet (held, or a carrier outage): a follow-up must not overtake it.
+      const held = await repo.updateRunIf(tx.db, account.id, run.id, guard, {
+        next_run_at: new Date(now.getTime() + TRIGGER_PENDING_RETRY_MS).toISOString(),
+        last_deferral: 'Held: the missed-call text-back has not gone out yet, and a follow-up must not arrive before it.',
+        updated_at: nowIso,
+      });
+      return held !== undefined;
+    }
     const steps = parseSteps(run.steps);
     const step = steps[run.step_index];
     if (step?.type !== 'send') {
