@@ -24,6 +24,13 @@ const caller = (areaCode: '212' | '305') => `+1${areaCode}55501${String(n++).pad
 const easternTime = (iso: string) =>
   new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
 
+/**
+ * When a text left for the phone. sent_at stays empty when the simulator's delivery receipt
+ * overtakes the send job's own "sent" mark (message-status.ts moves it straight to delivered);
+ * the receipt's time is then the one we have, and on this frozen clock it is the same instant.
+ */
+const wentAt = (m: { sentAt: string | null; deliveredAt: string | null }) => (m.sentAt ?? m.deliveredAt)!;
+
 describe(`follow-up sequences (${testStoreKind()})`, () => {
   let server: TestServer;
   let now = et('01T10:00');
@@ -114,7 +121,7 @@ describe(`follow-up sequences (${testStoreKind()})`, () => {
     assert.deepEqual(sent.map((m) => m.reason), ['missed_call', 'follow_up', 'follow_up']);
     assert.deepEqual(sent.map((m) => m.author), ['automation', 'automation', 'automation']);
     assert.deepEqual(sent.map((m) => m.status), ['delivered', 'delivered', 'delivered']);
-    assert.deepEqual(sent.map((m) => easternTime(m.sentAt)), ['10:00', '12:00', '12:00']);
+    assert.deepEqual(sent.map((m) => easternTime(wentAt(m))), ['10:00', '12:00', '12:00']);
     assert.ok(sent.every((m) => m.encoding === 'GSM-7' && m.segments >= 1));
 
     // Nothing more, ever.
@@ -165,7 +172,7 @@ describe(`follow-up sequences (${testStoreKind()})`, () => {
     assert.equal((await server.phoneInbox(from)).length, 2);
     const sent = await outboundOf(from);
     const followUp = sent.find((m) => m.reason === 'follow_up');
-    const at = easternTime(followUp.sentAt);
+    const at = easternTime(wentAt(followUp));
     assert.ok(at >= '08:00' && at <= '08:15', `sent at ${at} Eastern`);
     run = await runOf(from);
     assert.equal(run.lastDeferral, null, 'cleared once the step went');
@@ -384,5 +391,35 @@ describe(`follow-up sequences (${testStoreKind()})`, () => {
     const followUps = (await outboundOf(from)).filter((m) => m.reason === 'follow_up');
     assert.equal(followUps.length, 1);
     assert.equal((await server.phoneInbox(from)).length, 2);
+  });
+
+  test("a text-back held for the recipient's window: the first wait counts from when it goes, not from the call", async () => {
+    const set = await server.api('PATCH', '/api/v1/account', { textBackOutsideLawfulHours: 'hold' });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    try {
+      setNow(Date.parse('2027-01-05T03:00:00Z')); // 22:00 Eastern on Monday the 4th
+      const from = caller('305');
+      const res = await server.api('POST', '/api/v1/simulator/calls', { from, to: DEMO_LINE, outcome: 'unanswered' });
+      assert.equal(res.status, 202);
+      await server.waitFor(async () => (await server.api('GET', '/api/v1/conversations?limit=200')).body.conversations.some((c: any) => c.contact.number === from), 'the conversation');
+      await settle(server);
+      assert.equal((await server.phoneInbox(from)).length, 0, 'held overnight');
+      let run = await runOf(from);
+      const textBackAt = Date.parse(run.nextRunAt) - 2 * HOUR;
+      assert.ok(textBackAt >= Date.parse('2027-01-05T13:00:00Z') && textBackAt <= Date.parse('2027-01-05T13:15:00Z'), `the text-back goes at 08:00-08:15 Eastern (${run.nextRunAt})`);
+
+      setNow(textBackAt);
+      await settle(server);
+      assert.equal((await server.phoneInbox(from)).length, 1, 'the text-back, in the morning');
+      setNow(Date.parse(run.nextRunAt));
+      await settle(server);
+      const sent = await outboundOf(from);
+      assert.deepEqual(sent.map((m) => m.reason), ['missed_call', 'follow_up']);
+      assert.equal(Date.parse(wentAt(sent[1])) - Date.parse(wentAt(sent[0])), 2 * HOUR);
+      run = await runOf(from);
+      assert.equal(run.sendsDone, 1);
+    } finally {
+      await server.api('PATCH', '/api/v1/account', { textBackOutsideLawfulHours: 'send' });
+    }
   });
 });
