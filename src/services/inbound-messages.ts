@@ -83,6 +83,10 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
     };
     await insertMessage(tx.db, message);
     await markConversationInbound(tx.db, conversation.id, now);
+    if (conversation.status !== 'open') {
+      // A reply reopens a snoozed, pending or resolved conversation: open inboxes move it.
+      await ctx.events.publish(tx, liveEvent('conversation.updated', account.id, { conversationId: conversation.id, change: 'status', status: 'open' }, ctx.clock()));
+    }
 
     const reading = readInbound(inbound.body);
     const acting = { ctx, tx, account, line, contact, conversation, messageId, now };

@@ -165,6 +165,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_attempts_delivery_idx').on('webhook_attempts').columns(['delivery_id', 'attempt']).execute();
 
+  // The contact list, and the contact timeline's sources (calls, messages, tasks by contact).
+  await db.schema.createIndex('contacts_account_created_idx').on('contacts').columns(['account_id', 'created_at']).execute();
+  await db.schema.createIndex('calls_contact_started_idx').on('calls').columns(['contact_id', 'started_at']).execute();
+  await db.schema.createIndex('messages_contact_created_idx').on('messages').columns(['contact_id', 'created_at']).execute();
+  await db.schema.createIndex('tasks_contact_idx').on('tasks').columns(['contact_id', 'created_at']).execute();
+
   // Jobs due later than a few seconds wait here, on the application clock, until the scheduler
   // hands them to the job runner (src/jobs/scheduled-queue.ts).
   await db.schema
@@ -183,6 +189,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of ['scheduled_jobs', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoints', 'notifications', 'sequence_runs', 'sequences', 'notes']) {
     await db.schema.dropTable(table).ifExists().execute();
+  }
+  for (const index of ['tasks_contact_idx', 'messages_contact_created_idx', 'calls_contact_started_idx', 'contacts_account_created_idx']) {
+    await db.schema.dropIndex(index).ifExists().execute();
   }
   await sql`drop index if exists tasks_open_callback_unique`.execute(db);
   await db.schema.dropIndex('tasks_account_idx').ifExists().execute();
