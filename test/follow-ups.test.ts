@@ -422,4 +422,19 @@ describe(`follow-up sequences (${testStoreKind()})`, () => {
       await server.api('PATCH', '/api/v1/account', { textBackOutsideLawfulHours: 'send' });
     }
   });
+
+  test('a call from the business to the contact stops the follow-ups', async () => {
+    setNow(Date.parse('2027-01-06T15:00:00Z'));
+    const from = caller('212');
+    await missedCall(from);
+    setNow(Date.parse('2027-01-06T15:30:00Z'));
+    const res = await server.api('POST', '/api/v1/simulator/calls/outbound', { line: DEMO_LINE, to: from, answered: true });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    await server.waitFor(async () => (await runOf(from)).status === 'stopped', 'the run stopped by the callback');
+    const run = await runOf(from);
+    assert.equal(run.stopReason, 'person_called');
+    setNow(Date.parse('2027-01-06T18:00:00Z'));
+    await settle(server);
+    assert.equal((await server.phoneInbox(from)).length, 1, 'only the text-back');
+  });
 });
