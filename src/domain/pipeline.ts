@@ -2,10 +2,9 @@
 // how far missed calls got (texted, replied, booked, won), and the money recovered. Pure: the
 // leads and their histories come in, the summary goes out.
 
-/** The same union as the leads table's stage column (the domain does not import the store). */
-export type LeadStage = 'new' | 'contacted' | 'engaged' | 'booked' | 'won' | 'lost';
-
-export const LEAD_STAGES: readonly LeadStage[] = ['new', 'contacted', 'engaged', 'booked', 'won', 'lost'];
+/** The values of the leads table's stage column, in pipeline order (the domain does not import the store). */
+export const LEAD_STAGES = ['new', 'contacted', 'engaged', 'booked', 'won', 'lost'] as const;
+export type LeadStage = (typeof LEAD_STAGES)[number];
 
 /** The way forward; 'lost' is off to the side (a lead can be lost from any stage). */
 const FORWARD: readonly LeadStage[] = ['new', 'contacted', 'engaged', 'booked', 'won'];
