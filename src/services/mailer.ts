@@ -1,5 +1,5 @@
-// Owner alert email over SMTP (nodemailer). One transport per process, pooled; the alert job
-// that calls it is durable and retried, so a mail server outage delays alerts, never loses them.
+// Owner alert email over SMTP (nodemailer). One pooled transport per process; the alert job that
+// calls it is durable and retried, so a mail server outage delays alerts, never loses them.
 import nodemailer from 'nodemailer';
 
 export interface Mail {
@@ -12,12 +12,25 @@ export interface Mail {
 }
 
 export interface Mailer {
+  /**
+   * Rejects with nodemailer's error; `responseCode` (when the server answered) tells a refusal
+   * for good (5xx) from a try-again-later (4xx, or no answer at all).
+   */
   send(mail: Mail): Promise<{ messageId: string }>;
   close(): void;
 }
 
 export function createMailer(opts: { smtpUrl: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(opts.smtpUrl);
+  const transport = nodemailer.createTransport({
+    url: opts.smtpUrl,
+    pool: true,
+    maxConnections: 2,
+    // A mail server that stops answering must fail the attempt (to be retried), not hold the
+    // job forever.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
   return {
     async send(mail) {
       const info = await transport.sendMail({
