@@ -20,11 +20,15 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 /** What became of a call, as the domain model names it. */
 export type CallOutcome = 'answered' | 'missed' | 'busy' | 'failed' | 'voicemail' | 'rejected';
 
+/** What became of a call the business placed to a contact (a callback). */
+export type OutboundCallOutcome = 'answered' | 'missed' | 'busy' | 'failed' | 'voicemail';
+
 /**
  * What a call webhook says. One call (the caller's leg, `carrierCallId`) produces several:
  * incoming → (screen → screen accepted) → completed (the dial result) → ended (the carrier's
  * final status, a backstop when no dial result comes, e.g. the caller hung up mid-ring) →
- * voicemail (a recording left after a missed call).
+ * voicemail (a recording left after a missed call). A call the business places FROM the line
+ * is reported once it ends, as call.outbound.
  */
 export type CallEvent =
   | {
@@ -65,7 +69,25 @@ export type CallEvent =
       forwardedFrom?: string;
     }
   | {
-      /** A status callback for a call still in progress (ringing, answered): nothing to do. */
+      /**
+       * A call from the line to a contact ended (someone at the business called them, e.g. a
+       * callback placed through the carrier's API or a phone on the carrier's account).
+       */
+      type: 'call.outbound';
+      carrierCallId: string;
+      /** The line's number. */
+      from: string;
+      /** The number called, exactly as the carrier sent it. */
+      to: string;
+      outcome: OutboundCallOutcome;
+      startedAt: Date;
+      endedAt: Date;
+    }
+  | {
+      /**
+       * A status callback for a call still in progress (ringing, answered): nothing to do.
+       * `to` is the line the call belongs to (for an outbound call, the number it is placed from).
+       */
       type: 'call.progress';
       carrierCallId: string;
       to: string;

@@ -1,14 +1,19 @@
 // Calls from carriers (webhooks) and from phone systems (events mode) end in the same place:
 // the call stored with its outcome, and the text-back decided and queued in that transaction.
+// Calls the business places to a contact (direction outbound) are stored the same two ways, with
+// no text-back decision: they tell the follow-through modules that someone called back.
 import { createHash } from 'node:crypto';
-import type { CallEvent, CallInstructions, CallOutcome } from '../carriers/carrier.ts';
+import type { CallEvent, CallInstructions, CallOutcome, OutboundCallOutcome } from '../carriers/carrier.ts';
 import { describeDecision, type Decision } from '../domain/text-back-decision.ts';
 import type { Tx } from '../store/database.ts';
 import { findAccount } from '../store/accounts-repository.ts';
 import type { PageCursor } from '../store/paging.ts';
 import { findCall, findCallByCarrierId, findCallByExternalId, insertCallOnce, listCalls, updateCall } from '../store/calls-repository.ts';
+import { ensureContact, insertEvent } from '../store/contacts-repository.ts';
+import { findConversationFor, updateConversation } from '../store/conversations-repository.ts';
 import { findAccountLine, findCarrierConnection, findLineByNumber } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
+import type { CallerId } from '../domain/caller-id.ts';
 import type { Account, Call, CarrierConnection, Line } from '../store/schema.ts';
 import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
@@ -16,10 +21,14 @@ import { AppError, conflict, notFound } from './errors.ts';
 import { callerIdFor, decideAndQueueTextBack } from './text-back.ts';
 
 export const CALL_OUTCOMES = ['answered', 'missed', 'busy', 'failed', 'voicemail', 'rejected'] as const;
+/** What a call to a contact can come to; 'voicemail' means a message was left for them. */
+export const OUTBOUND_CALL_OUTCOMES = ['answered', 'missed', 'busy', 'failed', 'voicemail'] as const satisfies readonly OutboundCallOutcome[];
 
 export interface CallView {
   id: string;
   lineId: string;
+  /** inbound: the contact called the line (from = them); outbound: the business called them (from = the line). */
+  direction: Call['direction'];
   from: string;
   fromNumber: string | null;
   to: string;
@@ -38,6 +47,7 @@ export function presentCall(ctx: ServiceContext, call: Call): CallView {
   return {
     id: call.id,
     lineId: call.line_id,
+    direction: call.direction,
     from: call.from_raw,
     fromNumber: call.from_number,
     to: call.to_number,
@@ -128,6 +138,43 @@ async function completeCall(
   return decided.call;
 }
 
+/**
+ * Stores a call the business placed to a contact, once (per carrier call id or external id), and
+ * tells the modules that follow through (call.outbound: a callback reached them, or it did not).
+ * Reaching the person (answered, or a voicemail left) counts as a person's contact on their
+ * conversation, like a reply: no automatic text-back goes out on top of a callback.
+ * Returns whether this call was new; when it was not, nothing is written.
+ */
+async function recordOutboundCall(
+  ctx: ServiceContext,
+  tx: Tx,
+  input: { account: Account; line: Line; row: Call; callee: CallerId; outcome: OutboundCallOutcome },
+): Promise<boolean> {
+  const { account, line, callee, outcome } = input;
+  const now = ctx.clock().toISOString();
+  const contact = callee.kind === 'valid' ? await ensureContact(tx.db, account.id, callee.e164, now) : null;
+  const call: Call = { ...input.row, contact_id: contact?.id ?? null, status: 'completed', outcome, direction: 'outbound' };
+  if (!(await insertCallOnce(tx.db, call))) return false;
+  if (contact && (outcome === 'answered' || outcome === 'voicemail')) {
+    const conversation = await findConversationFor(tx.db, line.id, contact.id);
+    // Only forward: a callback reported late must not hide a reply that came after it.
+    if (conversation && (conversation.last_person_contact_at ?? '') < call.started_at) {
+      await updateConversation(tx.db, conversation.id, { last_person_contact_at: call.started_at, updated_at: now });
+    }
+  }
+  await insertEvent(tx.db, {
+    account_id: account.id,
+    type: 'call.outbound',
+    subject_type: 'call',
+    subject_id: call.id,
+    actor: call.source === 'api' ? 'api' : 'carrier',
+    data: JSON.stringify({ to: call.to_number, outcome, contactId: contact?.id ?? null }),
+    created_at: now,
+  });
+  await ctx.hooks.emit(ctx, tx, 'call.outbound', { account, line, call, contact });
+  return true;
+}
+
 const SCREEN_TIMEOUT_SECONDS = 6;
 const VOICEMAIL_SECONDS = 120;
 
@@ -189,9 +236,32 @@ const ENDED_OUTCOME: Record<'completed' | 'busy' | 'no-answer' | 'failed' | 'can
 /** Handles a verified call webhook; returns what the carrier should do with the call. */
 export async function handleCarrierCallEvent(ctx: ServiceContext, connection: CarrierConnection, event: CallEvent): Promise<CallInstructions> {
   return ctx.store.transaction(async (tx) => {
-    const { line, account } = await loadLineAndAccount(ctx, tx, connection, event.to);
+    // A call placed from the line belongs to the line it came from.
+    const { line, account } = await loadLineAndAccount(ctx, tx, connection, event.type === 'call.outbound' ? event.from : event.to);
 
     if (event.type === 'call.progress') return { action: 'connect' };
+
+    if (event.type === 'call.outbound') {
+      const callee = callerIdFor(account, line, connection.kind, event.to);
+      await recordOutboundCall(ctx, tx, {
+        account,
+        line,
+        callee,
+        outcome: event.outcome,
+        row: callRow(ctx, line, {
+          source: 'carrier',
+          carrier_call_id: event.carrierCallId,
+          from_raw: line.number,
+          from_number: line.number,
+          to_number: callee.kind === 'valid' ? callee.e164 : event.to,
+          status: 'completed',
+          started_at: event.startedAt.toISOString(),
+          ended_at: event.endedAt.toISOString(),
+        }),
+      });
+      // A status callback: the carrier does not act on the answer.
+      return { action: 'hangup' };
+    }
 
     if (event.type === 'call.screen') {
       // The person answering decides; saying the caller's number helps them decide.
@@ -265,6 +335,7 @@ export async function handleCarrierCallEvent(ctx: ServiceContext, connection: Ca
 }
 
 export interface ReportCallInput {
+  direction?: 'inbound';
   line: string;
   from: string;
   status: (typeof CALL_OUTCOMES)[number];
@@ -272,11 +343,21 @@ export interface ReportCallInput {
   occurredAt: Date;
 }
 
-/** Events mode: a phone system reports a call. Idempotent on externalId. */
+/** A call the business placed to `to` (a callback), reported by its phone system. */
+export interface ReportOutboundCallInput {
+  direction: 'outbound';
+  line: string;
+  to: string;
+  status: OutboundCallOutcome;
+  externalId: string;
+  occurredAt: Date;
+}
+
+/** Events mode: a phone system reports a call, either way. Idempotent on externalId. */
 export async function reportCall(
   ctx: ServiceContext,
   accountId: string,
-  input: ReportCallInput,
+  input: ReportCallInput | ReportOutboundCallInput,
 ): Promise<{ call: CallView; replayed: boolean }> {
   return ctx.store.transaction(async (tx) => {
     const line = await findAccountLine(tx.db, accountId, input.line);
@@ -285,6 +366,8 @@ export async function reportCall(
       throw conflict(`line ${line.number} is in ${line.mode} mode: its calls are reported by its carrier, not through this API`);
     }
     const account = (await findAccount(tx.db, accountId))!;
+    const connection = await findCarrierConnection(tx.db, line.carrier_connection_id);
+    if (input.direction === 'outbound') return reportOutboundCall(ctx, tx, account, line, connection?.kind ?? 'unknown', input);
     const requestHash = createHash('sha256')
       .update(JSON.stringify([line.id, input.from, input.status, input.occurredAt.toISOString()]))
       .digest('hex');
@@ -307,10 +390,54 @@ export async function reportCall(
       }
       return { call: presentCall(ctx, call), replayed: true };
     }
-    const connection = await findCarrierConnection(tx.db, line.carrier_connection_id);
     const done = await completeCall(ctx, tx, account, line, connection?.kind ?? 'unknown', call, input.status, { endedAt: input.occurredAt.toISOString() });
     return { call: presentCall(ctx, done), replayed: false };
   });
+}
+
+async function reportOutboundCall(
+  ctx: ServiceContext,
+  tx: Tx,
+  account: Account,
+  line: Line,
+  connectionKind: string,
+  input: ReportOutboundCallInput,
+): Promise<{ call: CallView; replayed: boolean }> {
+  const callee = callerIdFor(account, line, connectionKind, input.to);
+  if (callee.kind !== 'valid') {
+    throw new AppError('validation_failed', `to ${JSON.stringify(input.to)} is not a phone number that can be called back (${callee.kind})`, [
+      { field: 'to', message: 'must be the phone number that was called' },
+    ]);
+  }
+  // 'outbound' first, so an inbound report can never share a hash with an outbound one.
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(['outbound', line.id, callee.e164, input.status, input.occurredAt.toISOString()]))
+    .digest('hex');
+  const at = input.occurredAt.toISOString();
+  const inserted = await recordOutboundCall(ctx, tx, {
+    account,
+    line,
+    callee,
+    outcome: input.status,
+    row: callRow(ctx, line, {
+      source: 'api',
+      external_id: input.externalId,
+      request_hash: requestHash,
+      from_raw: line.number,
+      from_number: line.number,
+      to_number: callee.e164,
+      status: 'completed',
+      started_at: at,
+      ended_at: at,
+    }),
+  });
+  const call = (await findCallByExternalId(tx.db, account.id, input.externalId))!;
+  if (!inserted && call.request_hash !== requestHash) {
+    throw new AppError('conflict', `externalId ${input.externalId} was already reported with different content`, [
+      { field: 'externalId', message: 'already used for a different call' },
+    ]);
+  }
+  return { call: presentCall(ctx, call), replayed: !inserted };
 }
 
 export async function listAccountCalls(

@@ -8,13 +8,14 @@ import type { ServiceContext } from './context.ts';
 import { AppError } from './errors.ts';
 import { listLines } from '../store/lines-repository.ts';
 
-async function simulatorLine(ctx: ServiceContext, accountId: string, number: string): Promise<Line> {
+/** `field`: the request field that named the line, for the error. */
+async function simulatorLine(ctx: ServiceContext, accountId: string, number: string, field: 'to' | 'line' = 'to'): Promise<Line> {
   const line = await findAccountLine(ctx.store.db, accountId, number);
-  if (!line) throw new AppError('not_found', `${number} is not a line in this account`, [{ field: 'to', message: 'no such line in this account' }]);
+  if (!line) throw new AppError('not_found', `${number} is not a line in this account`, [{ field, message: 'no such line in this account' }]);
   const connection = await findCarrierConnection(ctx.store.db, line.carrier_connection_id);
   if (connection?.kind !== 'simulator') {
     throw new AppError('conflict', `line ${line.number} is on ${connection?.kind ?? 'an unknown carrier'}, not the simulator`, [
-      { field: 'to', message: 'must be a line on the built-in simulator' },
+      { field, message: 'must be a line on the built-in simulator' },
     ]);
   }
   return line;
@@ -36,6 +37,22 @@ export async function simulateCall(
   try {
     const { callId, done } = ctx.carriers.simulator.placeCall({ ...input, to: line.number });
     done.catch((err: unknown) => ctx.logger.error({ err, callId }, 'simulated call failed'));
+    return { callId };
+  } catch (err) {
+    mapSimulatorError(err);
+  }
+}
+
+/** Someone at the business calls a virtual phone back from the line; the network reports how it went. */
+export async function simulateOutboundCall(
+  ctx: ServiceContext,
+  accountId: string,
+  input: { line: string; to: string; answered: boolean },
+): Promise<{ callId: string }> {
+  const line = await simulatorLine(ctx, accountId, input.line, 'line');
+  try {
+    const { callId, done } = ctx.carriers.simulator.placeOutboundCall({ from: line.number, to: input.to, result: input.answered ? 'answered' : 'no-answer' });
+    done.catch((err: unknown) => ctx.logger.error({ err, callId }, 'simulated outbound call failed'));
     return { callId };
   } catch (err) {
     mapSimulatorError(err);

@@ -220,6 +220,53 @@ describe('SimulatorNetwork calls', () => {
   });
 });
 
+describe('SimulatorNetwork calls from a line (callbacks)', () => {
+  it('posts one signed call.outbound to the line\'s voice URL, with the result and times', async () => {
+    const { network, sent } = makeNetwork();
+    const { callId, done } = network.placeOutboundCall({ from: LINE, to: CALLER, result: 'answered' });
+    assert.match(callId, /^CA[0-9a-f]{32}$/);
+    await done;
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.req.url, VOICE);
+    assertSigned(sent[0]!.req);
+    assert.deepEqual(sent[0]!.payload, {
+      event: 'call.outbound',
+      callId,
+      from: LINE,
+      to: CALLER,
+      result: 'answered',
+      startedAt: T0.toISOString(),
+      endedAt: new Date(T0.getTime() + 60_000).toISOString(),
+    });
+  });
+
+  for (const [result, seconds] of [['no-answer', 20], ['voicemail', 20], ['busy', 0], ['failed', 0]] as const) {
+    it(`${result}: ends after ${seconds} s unless afterSeconds says otherwise`, async () => {
+      const { network, sent } = makeNetwork();
+      await network.placeOutboundCall({ from: LINE, to: CALLER, result }).done;
+      await network.placeOutboundCall({ from: LINE, to: CALLER, result, afterSeconds: 7 }).done;
+      assert.deepEqual(sent.map((s) => [s.payload['result'], Date.parse(String(s.payload['endedAt'])) - T0.getTime()]), [
+        [result, seconds * 1000],
+        [result, 7000],
+      ]);
+    });
+  }
+
+  it('a line not configured → unknown_number, synchronously; a bad afterSeconds → invalid_input', () => {
+    const { network, sent } = makeNetwork();
+    assert.throws(() => network.placeOutboundCall({ from: OTHER_LINE, to: CALLER, result: 'answered' }), (err: unknown) => err instanceof SimulatorError && err.code === 'unknown_number');
+    assert.throws(() => network.placeOutboundCall({ from: LINE, to: CALLER, result: 'answered', afterSeconds: -1 }), (err: unknown) => err instanceof SimulatorError && err.code === 'invalid_input');
+    assert.equal(sent.length, 0);
+  });
+
+  it('settle() waits for the report', async () => {
+    const { network, sent } = makeNetwork();
+    network.placeOutboundCall({ from: LINE, to: CALLER, result: 'busy' });
+    await network.settle();
+    assert.equal(sent.length, 1);
+  });
+});
+
 describe('SimulatorNetwork texts from phones', () => {
   it('posts a signed message.received to the messages URL', async () => {
     const { network, sent } = makeNetwork();

@@ -21,6 +21,8 @@ import { SIMULATOR_SIGNATURE_HEADER, signSimulatorWebhook } from './signature.ts
 // Wire format (what the simulator POSTs; SimulatorCarrier parses exactly this)
 
 export type SimulatorCallResult = 'no-answer' | 'busy' | 'answered' | 'caller-hangup' | 'rejected' | 'failed';
+/** How a call from a line to a phone ended; 'voicemail': the phone's voicemail took a message. */
+export type SimulatorOutboundResult = 'answered' | 'no-answer' | 'busy' | 'failed' | 'voicemail';
 
 export type SimulatorWebhookPayload =
   | { event: 'call.incoming'; callId: string; from: string; to: string; occurredAt: string }
@@ -30,6 +32,16 @@ export type SimulatorWebhookPayload =
       from: string;
       to: string;
       result: SimulatorCallResult;
+      startedAt: string;
+      endedAt: string;
+    }
+  | {
+      /** A line called a phone (a callback); reported to the line's voice URL when the call ends. */
+      event: 'call.outbound';
+      callId: string;
+      from: string;
+      to: string;
+      result: SimulatorOutboundResult;
       startedAt: string;
       endedAt: string;
     }
@@ -247,6 +259,35 @@ export class SimulatorNetwork {
     done.catch(() => {}); // a caller that ignores `done` must not crash the process
     // settle() waits for the call's webhooks too, not only for the network's own callbacks.
     this.#track(done.then(() => undefined, () => undefined));
+    return { callId, done };
+  }
+
+  /**
+   * A configured number (a line) calls a phone, as when someone at the business calls a customer
+   * back from the line. The network reports the finished call to the line's voice URL, like a
+   * carrier's status callback for an outbound call. Throws SimulatorError('unknown_number') at
+   * once when `from` is not configured.
+   */
+  placeOutboundCall(input: { from: string; to: string; result: SimulatorOutboundResult; afterSeconds?: number }): { callId: string; done: Promise<void> } {
+    const route = this.#route(input.from);
+    if (input.afterSeconds !== undefined && !(Number.isFinite(input.afterSeconds) && input.afterSeconds >= 0)) {
+      throw new SimulatorError('invalid_input', `afterSeconds must be a non-negative number of seconds, got ${input.afterSeconds}`);
+    }
+    const callId = newId('CA');
+    const placedAt = this.#now();
+    // Defaults: a conversation of a minute; a phone that rings out (or takes a message) after 20 s.
+    const seconds = input.afterSeconds ?? (input.result === 'answered' ? 60 : input.result === 'no-answer' || input.result === 'voicemail' ? 20 : 0);
+    const done = this.#post(route.voiceUrl, route.signingSecret, {
+      event: 'call.outbound',
+      callId,
+      from: input.from,
+      to: input.to,
+      result: input.result,
+      startedAt: placedAt.toISOString(),
+      endedAt: new Date(placedAt.getTime() + seconds * 1000).toISOString(),
+    }).then(() => undefined);
+    done.catch(() => {});
+    this.#track(done.catch(() => undefined));
     return { callId, done };
   }
 

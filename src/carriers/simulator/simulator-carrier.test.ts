@@ -36,6 +36,16 @@ const completed = {
   startedAt: '2025-06-15T14:00:00.000Z',
   endedAt: '2025-06-15T14:00:25.000Z',
 };
+/** The line called the caller back. */
+const outbound = {
+  event: 'call.outbound',
+  callId: 'CA2',
+  from: LINE,
+  to: CALLER,
+  result: 'answered',
+  startedAt: '2025-06-15T14:00:00.000Z',
+  endedAt: '2025-06-15T14:01:00.000Z',
+};
 
 describe('SimulatorCarrier.verifyWebhook', () => {
   it('finds the signature header whatever its case', () => {
@@ -101,6 +111,28 @@ describe('SimulatorCarrier.parseCallEvent', () => {
     });
   }
 
+  const outboundOutcomes: Array<[string, string]> = [
+    ['answered', 'answered'],
+    ['no-answer', 'missed'],
+    ['busy', 'busy'],
+    ['failed', 'failed'],
+    ['voicemail', 'voicemail'],
+  ];
+  for (const [result, outcome] of outboundOutcomes) {
+    it(`parses call.outbound (a call from the line): result ${result} → outcome ${outcome}`, () => {
+      const expected: CallEvent = {
+        type: 'call.outbound',
+        carrierCallId: 'CA2',
+        from: LINE,
+        to: CALLER,
+        outcome: outcome as 'missed',
+        startedAt: new Date('2025-06-15T14:00:00.000Z'),
+        endedAt: new Date('2025-06-15T14:01:00.000Z'),
+      };
+      assert.deepEqual(adapter.parseCallEvent(signed({ ...outbound, result })), expected);
+    });
+  }
+
   it('keeps a withheld caller ID exactly as sent', () => {
     const event = adapter.parseCallEvent(signed({ ...incoming, from: 'anonymous' }));
     assert.equal(event.type === 'call.incoming' ? event.from : undefined, 'anonymous');
@@ -111,7 +143,7 @@ describe('SimulatorCarrier.parseCallEvent', () => {
     ['an array', '[1]', /body must be a JSON object/],
     ['null', 'null', /body must be a JSON object/],
     ['no event', { ...incoming, event: undefined }, /field "event" is missing/],
-    ['another event', { ...incoming, event: 'message.received' }, /field "event" must be "call.incoming" or "call.completed"; got "message.received"/],
+    ['another event', { ...incoming, event: 'message.received' }, /field "event" must be "call.incoming" or "call.completed" or "call.outbound"; got "message.received"/],
     ['no callId', { ...incoming, callId: undefined }, /field "callId" is missing/],
     ['empty callId', { ...incoming, callId: '' }, /field "callId" must not be empty/],
     ['numeric from', { ...incoming, from: 14155550123 }, /field "from" must be a string; got 14155550123/],
@@ -123,6 +155,9 @@ describe('SimulatorCarrier.parseCallEvent', () => {
     ['inherited result key', { ...completed, result: 'toString' }, /field "result" must be one of/],
     ['no endedAt', { ...completed, endedAt: undefined }, /field "endedAt" is missing/],
     ['ended before it started', { ...completed, endedAt: '2025-06-15T13:59:00.000Z' }, /"endedAt" is before "startedAt"/],
+    ['outbound: unknown result', { ...outbound, result: 'caller-hangup' }, /field "result" must be one of answered, no-answer, busy, failed, voicemail; got "caller-hangup"/],
+    ['outbound: no to', { ...outbound, to: undefined }, /field "to" is missing/],
+    ['outbound: ended before it started', { ...outbound, endedAt: '2025-06-15T13:59:00.000Z' }, /"endedAt" is before "startedAt"/],
   ];
   for (const [label, body, message] of malformed) {
     it(`throws MalformedWebhookError naming the problem: ${label}`, () => {

@@ -11,6 +11,7 @@ import type {
   CallInstructions,
   CallOutcome,
   CallResponse,
+  OutboundCallOutcome,
   CarrierAdapter,
   CarrierMessageStatus,
   InboundMessage,
@@ -21,7 +22,7 @@ import type {
   WebhookRequest,
 } from '../carrier.ts';
 import { SimulatorError } from './network.ts';
-import type { SimulatorCallResult, SimulatorNetwork } from './network.ts';
+import type { SimulatorCallResult, SimulatorNetwork, SimulatorOutboundResult } from './network.ts';
 import { SIMULATOR_SIGNATURE_HEADER, verifySimulatorSignature } from './signature.ts';
 
 const OUTCOMES: Readonly<Record<SimulatorCallResult, CallOutcome>> = {
@@ -31,6 +32,14 @@ const OUTCOMES: Readonly<Record<SimulatorCallResult, CallOutcome>> = {
   answered: 'answered',
   rejected: 'rejected',
   failed: 'failed',
+};
+
+const OUTBOUND_OUTCOMES: Readonly<Record<SimulatorOutboundResult, OutboundCallOutcome>> = {
+  answered: 'answered',
+  'no-answer': 'missed',
+  busy: 'busy',
+  failed: 'failed',
+  voicemail: 'voicemail',
 };
 
 const STATUSES: readonly CarrierMessageStatus[] = ['queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed'];
@@ -75,11 +84,7 @@ export class SimulatorCarrier implements CarrierAdapter {
           `simulator webhook field "result" must be one of ${Object.keys(OUTCOMES).join(', ')}; got ${JSON.stringify(result)}`,
         );
       }
-      const startedAt = body.field('startedAt', 'date');
-      const endedAt = body.field('endedAt', 'date');
-      if (endedAt.getTime() < startedAt.getTime()) {
-        throw new MalformedWebhookError('simulator webhook field "endedAt" is before "startedAt"');
-      }
+      const { startedAt, endedAt } = callTimes(body);
       return {
         type: 'call.completed',
         carrierCallId: body.field('callId', 'string'),
@@ -90,7 +95,25 @@ export class SimulatorCarrier implements CarrierAdapter {
         endedAt,
       };
     }
-    throw wrongEvent(event, ['call.incoming', 'call.completed']);
+    if (event === 'call.outbound') {
+      const result = body.field('result', 'string');
+      if (!Object.hasOwn(OUTBOUND_OUTCOMES, result)) {
+        throw new MalformedWebhookError(
+          `simulator webhook field "result" must be one of ${Object.keys(OUTBOUND_OUTCOMES).join(', ')}; got ${JSON.stringify(result)}`,
+        );
+      }
+      const { startedAt, endedAt } = callTimes(body);
+      return {
+        type: 'call.outbound',
+        carrierCallId: body.field('callId', 'string'),
+        from: body.field('from', 'string'),
+        to: body.field('to', 'string'),
+        outcome: OUTBOUND_OUTCOMES[result as SimulatorOutboundResult],
+        startedAt,
+        endedAt,
+      };
+    }
+    throw wrongEvent(event, ['call.incoming', 'call.completed', 'call.outbound']);
   }
 
   parseInboundMessage(req: WebhookRequest): InboundMessage {
@@ -158,6 +181,15 @@ export class SimulatorCarrier implements CarrierAdapter {
       throw new CarrierError('permanent', `the simulator refused the webhooks for ${number}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+function callTimes(body: Body): { startedAt: Date; endedAt: Date } {
+  const startedAt = body.field('startedAt', 'date');
+  const endedAt = body.field('endedAt', 'date');
+  if (endedAt.getTime() < startedAt.getTime()) {
+    throw new MalformedWebhookError('simulator webhook field "endedAt" is before "startedAt"');
+  }
+  return { startedAt, endedAt };
 }
 
 function toCarrierError(err: unknown): CarrierError {

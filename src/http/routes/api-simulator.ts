@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.ts';
-import { phoneInbox, simulateCall, simulateText } from '../../services/simulator.ts';
+import { phoneInbox, simulateCall, simulateOutboundCall, simulateText } from '../../services/simulator.ts';
 import { principalOf } from '../auth.ts';
 import { parseInput, phoneField } from '../validation.ts';
 
@@ -12,6 +12,13 @@ const PlaceCall = z.strictObject({
   to: phone,
   outcome: z.enum(['unanswered', 'busy', 'answered', 'hangup']),
   afterSeconds: z.number().int().min(0, 'must not be negative').max(3600, 'must be at most 3600').optional(),
+});
+
+const PlaceOutboundCall = z.strictObject({
+  /** The line calling out, by id or number. */
+  line: z.string().min(1, 'must name a line by id or number'),
+  to: phone,
+  answered: z.boolean(),
 });
 
 const SendText = z.strictObject({
@@ -35,6 +42,14 @@ export function registerSimulatorRoutes(api: FastifyInstance, ctx: ServiceContex
       ...(input.afterSeconds !== undefined ? { afterSeconds: input.afterSeconds } : {}),
     });
     return reply.status(202).send({ id: callId, from: input.from, to: input.to, outcome: input.outcome });
+  });
+
+  // A callback from the line to a virtual phone, reported through the line's webhooks like a
+  // carrier's outbound call (the demo phone shows "the business called you back").
+  api.post('/simulator/calls/outbound', async (request, reply) => {
+    const input = parseInput(PlaceOutboundCall, request.body);
+    const { callId } = await simulateOutboundCall(ctx, principalOf(request).accountId, input);
+    return reply.status(202).send({ id: callId, line: input.line, to: input.to, answered: input.answered });
   });
 
   api.post('/simulator/messages', async (request, reply) => {
