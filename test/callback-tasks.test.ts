@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { formatPhoneForDisplay } from '../src/domain/phone.ts';
 import { generateApiKey, storeApiKey } from '../src/services/access.ts';
 import type { LiveEvent } from '../src/services/live-events.ts';
+import { runTaskChecks } from '../src/services/tasks.ts';
 import { insertAccount, insertMembership, insertUser } from '../src/store/accounts-repository.ts';
 import { ensureContact } from '../src/store/contacts-repository.ts';
 import { newId } from '../src/store/ids.ts';
@@ -199,6 +200,24 @@ describe('callback tasks', () => {
     assert.ok((overdue.body.tasks as any[]).some((x) => x.id === t.id));
     const notOverdue = await server.api('GET', '/api/v1/tasks?overdue=false&limit=200');
     assert.ok(!(notOverdue.body.tasks as any[]).some((x) => x.id === t.id));
+  });
+
+  test('due work run by several workers at once (as on Postgres) reminds once and escalates once', async () => {
+    setNow('2026-03-06T18:00:00Z'); // Friday 13:00 EST → due 15:00 EST
+    const caller = nextCaller();
+    await missedCall(server, caller);
+    const t = await onlyCallbackFor(server, caller);
+    const runAll = async (iso: string) => {
+      setNow(iso);
+      const at = new Date(now);
+      return (await Promise.all([1, 2, 3, 4].map(() => runTaskChecks(server.ringback.ctx, at)))).reduce((a, b) => a + b, 0);
+    };
+    const mine = () => hooked.filter((h) => h.taskId === t.id).map((h) => h.type);
+    assert.ok((await runAll('2026-03-06T19:45:00Z')) >= 1);
+    assert.deepEqual(mine(), ['task.reminder']);
+    assert.ok((await runAll('2026-03-06T20:00:00Z')) >= 1);
+    assert.deepEqual(mine(), ['task.reminder', 'task.overdue']);
+    assert.deepEqual(historyTypes(await task(server, t.id)), ['task.created', 'task.reminded', 'task.escalated']);
   });
 
   test('an answered outbound call reported by the phone system completes the callback', async () => {
