@@ -12,6 +12,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 const OWNER_EMAIL = 'owner@ringback.local';
 const OWNER_CELL = '+13055550123';
 const AGENT_CELL = '+13055550124';
+const SECOND_AGENT_CELL = '+13055550125';
 const BACKOFF = { RINGBACK_JOB_BACKOFF_BASE_MS: '10', RINGBACK_JOB_BACKOFF_CAP_MS: '50' };
 
 let n = 0;
@@ -154,6 +155,71 @@ describe('owner alerts', () => {
     const texts = await server.phoneInbox(OWNER_CELL);
     assert.equal(texts.filter((t) => t.body.includes('Do you service boilers?')).length, 1);
     assert.equal(receiver.requests.length - beforeHooks, 1);
+  });
+
+  test('carrier and mail server trouble delays an alert but never sends it twice', async () => {
+    assert.equal((await server.api('PATCH', `/api/v1/team/${ownerId}`, { phone: OWNER_CELL })).status, 200);
+    const network = server.ringback.network;
+    const words = (label: string) => `Trouble check ${label}: please call me`;
+    const cases = [
+      { label: 'timeout after the carrier took it', fault: { kind: 'accept-then-timeout' as const }, attempts: 1 },
+      { label: 'carrier busy twice', fault: { kind: 'retryable' as const, times: 2 }, attempts: 3 },
+    ];
+    for (const c of cases) {
+      const before = (await server.phoneInbox(OWNER_CELL)).length;
+      network.injectFault(c.fault);
+      const caller = nextCaller();
+      await sendText(server, caller, words(c.label));
+      await settle(server);
+      const texts = (await server.phoneInbox(OWNER_CELL)).slice(before);
+      assert.equal(texts.length, 1, `${c.label}: ${JSON.stringify(texts)}`);
+      assert.ok(texts[0]!.body.includes(words(c.label)));
+      const { id: messageId } = await messageIdOf(server, caller, words(c.label));
+      const sms = (await notifications(server)).find((x) => x.subject.id === messageId && x.channel === 'sms');
+      assert.deepEqual([sms.status, sms.attempts], ['sent', c.attempts], c.label);
+    }
+
+    // The mail server says "try again later" twice: the email arrives once, on the third attempt.
+    const mailsBefore = sink.to(OWNER_EMAIL).length;
+    sink.rejectNext(2, 451);
+    const caller = nextCaller();
+    await sendText(server, caller, words('mail'));
+    await settle(server);
+    const mails = await sink.waitForMails(mailsBefore + 1, { to: OWNER_EMAIL });
+    assert.equal(mails.length, mailsBefore + 1);
+    assert.ok(mails.at(-1)!.text?.includes(words('mail')));
+    assert.equal(sink.rejected, 2);
+    const { id: messageId } = await messageIdOf(server, caller, words('mail'));
+    const email = (await notifications(server)).find((x) => x.subject.id === messageId && x.channel === 'email');
+    assert.deepEqual([email.status, email.attempts, email.error], ['sent', 3, null]);
+
+    // A refusal for good (550) fails the alert with the server's reason, without retrying.
+    sink.rejectNext(1, 550);
+    const refusedCaller = nextCaller();
+    await sendText(server, refusedCaller, words('refused'));
+    await settle(server);
+    const { id: refusedId } = await messageIdOf(server, refusedCaller, words('refused'));
+    const refused = (await notifications(server)).find((x) => x.subject.id === refusedId && x.channel === 'email');
+    assert.deepEqual([refused.status, refused.attempts], ['failed', 1]);
+    assert.match(refused.error, /the mail server refused it: .*550/);
+  });
+
+  test('the alert log pages newest first', async () => {
+    const all = await notifications(server);
+    assert.ok(all.length >= 4);
+    const seen: string[] = [];
+    let next: string | null = null;
+    do {
+      const res: { status: number; body: any } = await server.api('GET', `/api/v1/notifications?limit=3${next ? `&before=${next}` : ''}`);
+      assert.equal(res.status, 200);
+      seen.push(...res.body.notifications.map((x: any) => x.id));
+      next = res.body.next;
+    } while (next);
+    assert.deepEqual(seen, all.map((x) => x.id));
+    const mine = await server.api('GET', `/api/v1/notifications?userId=${ownerId}&limit=200`);
+    assert.ok(mine.body.notifications.every((x: any) => x.userId === ownerId));
+    assert.equal((await server.api('GET', '/api/v1/notifications?limit=500')).status, 400);
+    assert.equal((await server.api('GET', '/api/v1/notifications?before=soon')).status, 400);
   });
 
   test('bad team and preference input names the field and changes nothing', async () => {
@@ -328,5 +394,42 @@ describe('quiet time, digests and emergencies (on the application clock)', () =>
     const conversation = await server.ringback.store.db.selectFrom('conversations').selectAll().where('id', '=', conversation_id).executeTakeFirstOrThrow();
     assert.equal(conversation.needs_attention, 1);
     assert.match(conversation.attention_reason ?? '', /flooding.*Sam Oncall/);
+  });
+
+  test('a callback task reminds its assignee, then escalates to the owner when overdue', async () => {
+    setNow('2026-06-15T14:00:00Z'); // Monday 10:00 in New York: open, so the callback is due at noon
+    const added = await server.api('POST', '/api/v1/team', { email: 'ria@example.com', name: 'Ria Agent', role: 'agent', phone: SECOND_AGENT_CELL });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const riaId = added.body.member.userId as string;
+    const caller = nextCaller();
+    const placed = await server.api('POST', '/api/v1/simulator/calls', { from: caller, to: DEMO_LINE, outcome: 'unanswered' });
+    assert.equal(placed.status, 202);
+    await settle(server);
+    const db = server.ringback.store.db;
+    const contact = await db.selectFrom('contacts').select('id').where('number', '=', caller).executeTakeFirstOrThrow();
+    const task = await db.selectFrom('tasks').selectAll().where('contact_id', '=', contact.id).executeTakeFirstOrThrow();
+    assert.match(task.due_at ?? '', /^2026-06-15T16:00:00/, 'two hours after the call');
+    await db.updateTable('tasks').set({ assignee_user_id: riaId }).where('id', '=', task.id).execute();
+    const ownerTexts = (await server.phoneInbox(OWNER_CELL)).length;
+
+    setNow('2026-06-15T15:46:00Z'); // 11:46: the reminder, 15 minutes before
+    await settle(server);
+    const reminders = await server.phoneInbox(SECOND_AGENT_CELL);
+    assert.equal(reminders.length, 1);
+    assert.match(reminders[0]!.body, new RegExp(`^Ringback: reminder: ".+" due Mon 12:00 PM \\(\\(212\\) 555-${caller.slice(-4)}\\)\\. Call: tel:\\${caller}$`));
+    assert.equal((await server.phoneInbox(OWNER_CELL)).length, ownerTexts, 'owners are not reminded of someone else\'s task');
+
+    setNow('2026-06-15T16:01:00Z'); // 12:01: overdue
+    await settle(server);
+    const escalations = (await server.phoneInbox(OWNER_CELL)).slice(ownerTexts);
+    assert.equal(escalations.length, 1);
+    assert.match(escalations[0]!.body, /^Ringback: OVERDUE: ".+" was due Mon 12:00 PM, assigned to Ria Agent \(\(212\) 555-\d{4}\)\. Call: tel:\+1212555\d{4}$/);
+    const kinds = (await notifications(server)).filter((x) => x.subject.id === task.id).map((x) => [x.kind, x.channel, x.userId === riaId ? 'ria' : 'owner']);
+    assert.deepEqual(kinds.sort(), [
+      ['task.overdue', 'email', 'owner'],
+      ['task.overdue', 'sms', 'owner'],
+      ['task.reminder', 'email', 'ria'],
+      ['task.reminder', 'sms', 'ria'],
+    ]);
   });
 });

@@ -9,6 +9,10 @@ export interface SmtpSink {
   mails: ParsedMail[];
   /** Mails to `address` so far. */
   to(address: string): ParsedMail[];
+  /** The next `times` mails are refused with this SMTP reply code (e.g. 451: try again later). */
+  rejectNext(times: number, code: number): void;
+  /** How many mails were refused so far. */
+  rejected: number;
   /** Resolves once at least `count` mails (to `address`, when given) have arrived. */
   waitForMails(count: number, opts?: { to?: string; timeoutMs?: number }): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -22,12 +26,21 @@ function recipients(mail: ParsedMail): string[] {
 export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const waiters = new Set<() => void>();
+  const refusals: number[] = [];
+  let rejected = 0;
   const server = new SMTPServer({
     authOptional: true,
     secure: false,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, _session, callback) {
+      const refuse = refusals.shift();
+      if (refuse !== undefined) {
+        rejected++;
+        stream.resume();
+        stream.on('end', () => callback(Object.assign(new Error(`scripted refusal ${refuse}`), { responseCode: refuse })));
+        return;
+      }
       simpleParser(stream)
         .then((mail) => {
           mails.push(mail);
@@ -47,6 +60,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     to,
+    rejectNext(times, code) {
+      for (let i = 0; i < times; i++) refusals.push(code);
+    },
+    get rejected() {
+      return rejected;
+    },
     async waitForMails(count, opts = {}) {
       const pick = () => (opts.to ? to(opts.to) : mails);
       const deadline = Date.now() + (opts.timeoutMs ?? 5000);
