@@ -13,6 +13,7 @@ const OWNER_EMAIL = 'owner@ringback.local';
 const OWNER_CELL = '+13055550123';
 const AGENT_CELL = '+13055550124';
 const SECOND_AGENT_CELL = '+13055550125';
+const LEAVER_CELL = '+13055550126';
 const BACKOFF = { RINGBACK_JOB_BACKOFF_BASE_MS: '10', RINGBACK_JOB_BACKOFF_CAP_MS: '50' };
 
 let n = 0;
@@ -430,6 +431,31 @@ describe('quiet time, digests and emergencies (on the application clock)', () =>
       ['task.overdue', 'sms', 'owner'],
       ['task.reminder', 'email', 'ria'],
       ['task.reminder', 'sms', 'ria'],
+    ]);
+  });
+
+  test('someone who leaves the team does not get the alerts still held for them', async () => {
+    const added = await server.api('POST', '/api/v1/team', { email: 'leaver@example.com', name: 'Lee Ver', role: 'agent', phone: LEAVER_CELL });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const leaverId = added.body.member.userId as string;
+    const prefs = await server.api('PATCH', `/api/v1/team/${leaverId}`, { alertPrefs: { events: ['message.received'], quietHours: { start: '22:00', end: '07:00' } } });
+    assert.equal(prefs.status, 200, JSON.stringify(prefs.body));
+    setNow('2026-06-17T03:30:00Z'); // 23:30
+    const caller = nextCaller();
+    await sendText(server, caller, 'Late question about a quote');
+    await settle(server);
+    const held = (await notifications(server)).filter((x) => x.userId === leaverId);
+    assert.deepEqual(held.map((x) => x.status), ['held', 'held']);
+    assert.equal((await server.api('DELETE', `/api/v1/team/${leaverId}`)).status, 204);
+
+    setNow('2026-06-17T11:01:00Z'); // 07:01
+    await settle(server);
+    assert.equal((await server.phoneInbox(LEAVER_CELL)).length, 0);
+    assert.equal(sink.to('leaver@example.com').length, 0);
+    const after = (await notifications(server)).filter((x) => x.userId === leaverId);
+    assert.deepEqual(after.map((x) => [x.status, x.error]), [
+      ['skipped', 'the person is no longer a member of the team'],
+      ['skipped', 'the person is no longer a member of the team'],
     ]);
   });
 });

@@ -27,7 +27,7 @@ import { findAccountLine, listLines } from '../store/lines-repository.ts';
 import * as repo from '../store/notifications-repository.ts';
 import type { PageCursor } from '../store/paging.ts';
 import type { Account, Notification, NotificationChannel, NotificationStatus } from '../store/schema.ts';
-import { listMembers } from '../store/team-repository.ts';
+import { findMember, listMembers } from '../store/team-repository.ts';
 import { settingsOf } from './account-settings.ts';
 import type { ModuleRegistry, ServiceContext } from './context.ts';
 import type { HookData } from './hooks.ts';
@@ -426,6 +426,10 @@ function createDeliverNotificationTask(ctx: ServiceContext): TaskDefinition {
     async run(payload) {
       const n = await repo.findNotification(ctx.store.db, String(payload.notificationId));
       if (!n || !DELIVERABLE.includes(n.status)) return;
+      // Someone who left the team since (a held alert, a retry) no longer hears about its leads.
+      if (!(await findMember(ctx.store.db, n.account_id, n.user_id))) {
+        return void (await finish(n.id, 'skipped', { error: 'the person is no longer a member of the team' }));
+      }
       const content = contentOf(n);
       if (n.channel === 'sms') await deliverSms(n, content);
       else await deliverEmail(n, content);

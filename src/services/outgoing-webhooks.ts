@@ -102,8 +102,14 @@ function lineData(l: Line) {
   return { id: l.id, number: l.number, name: l.name };
 }
 
+/** Written validated; read forgivingly, because a hook handler that throws fails the happening itself. */
 function eventsOf(e: Pick<WebhookEndpoint, 'events'>): string[] {
-  return JSON.parse(e.events) as string[];
+  try {
+    const events: unknown = JSON.parse(e.events);
+    return Array.isArray(events) ? events.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
