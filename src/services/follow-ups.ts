@@ -102,6 +102,13 @@ export async function stopRuns(ctx: ServiceContext, tx: Tx, accountId: string, b
     });
     await ctx.events.publish(tx, liveEvent('conversation.updated', accountId, { conversationId: run.conversation_id, change: 'automation' }, now));
   }
+  // A follow-up queued moments ago (its job not run yet) goes with its run: "stopped" means no
+  // more follow-up texts, not "no more after the one in the queue".
+  const conversations = [...new Set(stopped.map((r) => r.conversation_id))];
+  const why = `canceled: the follow-ups stopped (${STOP_EXPLANATIONS[reason].replace(/\.$/, '').toLowerCase()})`;
+  for (const m of await repo.cancelQueuedFollowUps(tx.db, accountId, conversations, FOLLOW_UP_REASON, why, now.toISOString())) {
+    await ctx.events.publish(tx, liveEvent('message.status', accountId, { conversationId: m.conversation_id, messageId: m.id, status: 'canceled', errorCode: null }, now));
+  }
   return stopped;
 }
 

@@ -140,6 +140,31 @@ export async function stopLiveRuns(db: Db, accountId: string, by: RunSelector, s
   return q.returningAll().execute();
 }
 
+/**
+ * Cancels follow-ups still waiting in the queue in these conversations (their run just stopped);
+ * returns the canceled messages. One that already left is not touched.
+ */
+export async function cancelQueuedFollowUps(
+  db: Db,
+  accountId: string,
+  conversationIds: readonly string[],
+  reason: string,
+  why: string,
+  now: string,
+): Promise<Array<{ id: string; conversation_id: string }>> {
+  if (conversationIds.length === 0) return [];
+  return db
+    .updateTable('messages')
+    .set({ status: 'canceled', error_message: why, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('conversation_id', 'in', [...conversationIds])
+    .where('direction', '=', 'outbound')
+    .where('reason', '=', reason)
+    .where('status', '=', 'queued')
+    .returning(['id', 'conversation_id'])
+    .execute();
+}
+
 export interface DueRun {
   id: string;
   account_id: string;
