@@ -437,4 +437,30 @@ describe(`follow-up sequences (${testStoreKind()})`, () => {
     await settle(server);
     assert.equal((await server.phoneInbox(from)).length, 1, 'only the text-back');
   });
+
+  test('a reply while a follow-up waits in the queue cancels it with the run', async () => {
+    setNow(Date.parse('2027-01-07T15:00:00Z'));
+    const from = caller('212');
+    await missedCall(from);
+    server.ringback.network.injectFault({ kind: 'retryable', times: 1, retryAfterMs: 3000 });
+    setNow(Date.parse('2027-01-07T17:00:00Z'));
+    await server.ringback.scheduler.tick();
+    const db = server.ringback.store.db;
+    const queued = await server.waitFor(
+      async () =>
+        db.selectFrom('messages').selectAll().where('to_number', '=', from).where('reason', '=', 'follow_up').where('attempts', '>=', 1).where('status', '=', 'queued').executeTakeFirst(),
+      'the follow-up back in the queue after the failed attempt',
+    );
+    await textFrom(from, 'Sorry, was driving. Can you come Friday?');
+    // The retry falls due (on SQLite the runner schedules by the application clock).
+    setNow(Date.parse('2027-01-07T17:01:00Z'));
+    await server.ringback.runner.drain(15_000, 10_000);
+    await settle(server);
+    const message = await db.selectFrom('messages').selectAll().where('id', '=', queued.id).executeTakeFirstOrThrow();
+    assert.equal(message.status, 'canceled');
+    assert.match(message.error_message!, /^canceled: the follow-ups stopped \(the contact replied/);
+    assert.equal((await server.phoneInbox(from)).length, 1, 'only the text-back');
+    const run = await runOf(from);
+    assert.deepEqual([run.status, run.stopReason], ['stopped', 'replied']);
+  });
 });
