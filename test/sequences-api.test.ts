@@ -104,8 +104,8 @@ describe(`sequences API (${testStoreKind()})`, () => {
     assert.deepEqual(list.body.sequences.map((s: any) => s.name), ['Missed call follow-up', 'Nudge 2']);
 
     const deleted = await server.api('DELETE', `/api/v1/sequences/${seq.id}`);
-    assert.equal(deleted.status, 200);
-    assert.deepEqual(deleted.body, { deleted: true, stoppedRuns: 0 });
+    assert.equal(deleted.status, 204);
+    assert.equal(deleted.body, null);
     assert.equal((await server.api('GET', `/api/v1/sequences/${seq.id}`)).status, 404);
     assert.equal((await server.api('DELETE', `/api/v1/sequences/${seq.id}`)).status, 404);
   });
@@ -136,7 +136,7 @@ describe(`sequences API (${testStoreKind()})`, () => {
     assert.equal(on.status, 200);
     assert.equal(on.body.sequence.enabled, true);
     assert.equal((await server.api('PATCH', `/api/v1/sequences/${defaultId}`, { enabled: true })).status, 409);
-    assert.equal((await server.api('DELETE', `/api/v1/sequences/${id}`)).status, 200);
+    assert.equal((await server.api('DELETE', `/api/v1/sequences/${id}`)).status, 204);
     assert.equal((await server.api('PATCH', `/api/v1/sequences/${defaultId}`, { enabled: true })).status, 200);
   });
 
@@ -264,7 +264,7 @@ describe(`sequences API (${testStoreKind()})`, () => {
     assert.equal((await server.api('GET', `/api/v1/sequences/${defaultId}/runs?status=active`)).body.runs.length, 1, 'untouched');
 
     const deleted = await server.api('DELETE', `/api/v1/sequences/${defaultId}`);
-    assert.deepEqual(deleted.body, { deleted: true, stoppedRuns: 1 });
+    assert.equal(deleted.status, 204);
     const after = await server.api('GET', `/api/v1/conversations/${run.conversationId}/follow-ups`);
     assert.deepEqual([after.body.runs[0].status, after.body.runs[0].stopReason], ['stopped', 'sequence_deleted']);
     // Deleted for good: the default is not made again.

@@ -99,9 +99,10 @@ export function registerSequenceRoutes(api: FastifyInstance, ctx: ServiceContext
     return { sequence };
   });
 
-  api.delete<{ Params: { id: string } }>('/sequences/:id', async (request) => {
-    const { stoppedRuns } = await removeSequence(ctx, principalOf(request), request.params.id);
-    return { deleted: true, stoppedRuns };
+  // Its runs under way are stopped (reason sequence_deleted) and stay listed by conversation.
+  api.delete<{ Params: { id: string } }>('/sequences/:id', async (request, reply) => {
+    await removeSequence(ctx, principalOf(request), request.params.id);
+    return reply.status(204).send();
   });
 
   api.get<{ Params: { id: string } }>('/sequences/:id/runs', async (request) => {
