@@ -297,12 +297,16 @@ export async function listConversationMessages(db: Db, accountId: string, conver
   return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** A receipt overtook the send: fill in what the receipt did not bring, never overwrite it. */
 export async function recordCarrierIdIfMissing(db: Db, id: string, carrierMessageId: string, sentAt: string): Promise<void> {
   await db
     .updateTable('messages')
-    .set({ carrier_message_id: carrierMessageId, sent_at: sentAt })
+    .set((eb) => ({
+      carrier_message_id: eb.fn.coalesce('carrier_message_id', eb.val(carrierMessageId)),
+      sent_at: eb.fn.coalesce('sent_at', eb.val(sentAt)),
+    }))
     .where('id', '=', id)
-    .where('carrier_message_id', 'is', null)
+    .where((eb) => eb.or([eb('carrier_message_id', 'is', null), eb('sent_at', 'is', null)]))
     .execute();
 }
 

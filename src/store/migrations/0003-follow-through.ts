@@ -91,6 +91,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('sequence_runs_due_idx').on('sequence_runs').columns(['status', 'next_run_at']).execute();
   await db.schema.createIndex('sequence_runs_contact_idx').on('sequence_runs').columns(['account_id', 'contact_id', 'status']).execute();
+  await db.schema.createIndex('sequence_runs_conversation_idx').on('sequence_runs').columns(['account_id', 'conversation_id']).execute();
+  await db.schema.createIndex('sequence_runs_sequence_idx').on('sequence_runs').columns(['account_id', 'sequence_id', 'created_at']).execute();
   await sql`create unique index sequence_runs_active_unique on sequence_runs (conversation_id) where status in ('active', 'paused')`.execute(db);
 
   // Owner alerts: one row per (member, channel, happening); delivered by a job, held in quiet time.
