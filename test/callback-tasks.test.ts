@@ -251,6 +251,18 @@ describe('callback tasks', () => {
     assert.deepEqual(historyTypes(await task(server, t.id)), ['task.created', 'task.call_attempted', 'task.completed']);
   });
 
+  test('a call to the contact reported late, over before the missed call came in, does not count for its task', async () => {
+    setNow('2026-03-09T17:00:00Z');
+    const caller = nextCaller();
+    await missedCall(server, caller);
+    const t = await onlyCallbackFor(server, caller);
+    const earlier = await server.api('POST', '/api/v1/calls', { direction: 'outbound', line: EVENTS_LINE, to: caller, status: 'answered', externalId: `cb-${caller}-early`, occurredAt: '2026-03-09T16:00:00Z' });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+    const detail = await task(server, t.id);
+    assert.equal(detail.status, 'open');
+    assert.deepEqual(historyTypes(detail), ['task.created']);
+  });
+
   test('a voicemail left on the callback counts as reaching them', async () => {
     setNow('2026-03-09T15:00:00Z');
     const caller = nextCaller();

@@ -164,12 +164,14 @@ async function openCallbackTask(ctx: ServiceContext, tx: Tx, data: HookData['cal
 /**
  * Someone at the business called the contact. Reaching them (answered, or a voicemail left)
  * closes their open callback; a call that did not get through is noted on the task, which stays
- * open. A call placed before the missed call that opened the task does not count for it.
+ * open. A call that was over before the missed call that opened the task came in (a late
+ * report) does not count for it.
  */
 async function followOutboundCall(ctx: ServiceContext, tx: Tx, data: HookData['call.outbound']): Promise<void> {
   const { account, call, contact } = data;
   if (!contact) return;
-  const tasks = (await listOpenCallbackTasks(tx.db, account.id, contact.id)).filter((t) => t.call_started_at === null || t.call_started_at <= call.started_at);
+  const callEnded = call.ended_at ?? call.started_at;
+  const tasks = (await listOpenCallbackTasks(tx.db, account.id, contact.id)).filter((t) => t.call_started_at === null || t.call_started_at <= callEnded);
   const reached = call.outcome === 'answered' || call.outcome === 'voicemail';
   const by = `call:${call.id}`;
   const now = ctx.clock().toISOString();
