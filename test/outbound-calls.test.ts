@@ -4,6 +4,9 @@
 // the modules through the call.outbound hook.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { WebhookRequest } from '../src/carriers/carrier.ts';
+import { startFakeTelnyx, type FakeTelnyx } from '../src/carriers/telnyx/fake-telnyx.ts';
+import { startFakeTwilio, type FakeTwilio } from '../src/carriers/twilio/fake-twilio.ts';
 import type { HookData } from '../src/services/hooks.ts';
 import { DEMO_LINE, settle, startTestServer, type TestServer } from './helpers.ts';
 
@@ -184,5 +187,129 @@ describe('outbound calls', () => {
         assert.equal(await countCalls(server), calls);
       });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through real carrier wire formats: a missed call opens the callback task, the carrier's report
+// of the business's call back closes it.
+
+const post = async (req: WebhookRequest) => {
+  const res = await fetch(req.url, { method: 'POST', headers: req.headers as Record<string, string>, body: req.rawBody });
+  return { status: res.status, body: await res.text() };
+};
+
+async function callbackTask(server: TestServer, caller: string) {
+  const { body } = await server.api('GET', '/api/v1/tasks?kind=callback&limit=200');
+  const contact = await server.ringback.store.db.selectFrom('contacts').select('id').where('number', '=', caller).executeTakeFirstOrThrow();
+  const tasks = (body.tasks as any[]).filter((t) => t.contactId === contact.id);
+  assert.equal(tasks.length, 1, `one callback task for ${caller}`);
+  return tasks[0];
+}
+
+describe('outbound calls through Twilio', () => {
+  const ACCOUNT_SID = 'AC' + 'b2'.repeat(16);
+  const AUTH_TOKEN = 'e1'.repeat(16);
+  const LINE = '+14155552691';
+  let server: TestServer;
+  let twilio: FakeTwilio;
+  let url: (hook: string) => string;
+
+  before(async () => {
+    twilio = await startFakeTwilio({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, numbers: [LINE] });
+    server = await startTestServer({ RINGBACK_JOB_BACKOFF_BASE_MS: '5', RINGBACK_JOB_BACKOFF_CAP_MS: '20' });
+    const created = await server.api('POST', '/api/v1/carriers', { kind: 'twilio', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: twilio.url });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    url = (hook) => `${server.ringback.ctx.webhookBase()}/webhooks/twilio/${created.body.carrier.id}/${hook}`;
+    const line = await server.api('POST', '/api/v1/lines', { number: LINE, carrierId: created.body.carrier.id, mode: 'forward', ringTargets: ['+14155552692'] });
+    assert.equal(line.status, 201, JSON.stringify(line.body));
+  });
+  after(async () => {
+    await server.close();
+    await twilio.close();
+  });
+
+  test('a no-answer callback leaves the task open; an answered one (status callback of an outbound-api call) closes it, once', async () => {
+    const caller = nextCaller();
+    const incoming = twilio.webhooks.incomingCall(url('voice'), { from: caller, to: LINE });
+    assert.equal((await post(incoming)).status, 200);
+    assert.equal((await post(twilio.webhooks.dialResult(url('voice/result'), { callSid: incoming.params.CallSid!, from: caller, to: LINE, dialCallStatus: 'no-answer' }))).status, 200);
+    await settle(server);
+    const task = await callbackTask(server, caller);
+
+    const ringing = await post(twilio.webhooks.outboundCallStatus(url('voice/status'), { from: LINE, to: caller, callStatus: 'ringing' }));
+    assert.equal(ringing.status, 200, ringing.body);
+    const unanswered = await post(twilio.webhooks.outboundCallStatus(url('voice/status'), { from: LINE, to: caller, callStatus: 'no-answer' }));
+    assert.equal(unanswered.status, 200, unanswered.body);
+    assert.equal((await server.api('GET', `/api/v1/tasks/${task.id}`)).body.task.status, 'open');
+
+    const answered = twilio.webhooks.outboundCallStatus(url('voice/status'), { from: LINE, to: caller, callStatus: 'completed', callDuration: 75, direction: 'outbound-dial' });
+    assert.equal((await post(answered)).status, 200);
+    assert.equal((await post(answered)).status, 200, 'a retried callback is answered too');
+    const { body } = await server.api('GET', '/api/v1/calls?limit=200');
+    const outbound = (body.calls as any[]).filter((c) => c.direction === 'outbound' && c.to === caller);
+    assert.deepEqual(outbound.map((c) => c.outcome).sort(), ['answered', 'missed'], 'one row per call, the retry changed nothing');
+    const done = (await server.api('GET', `/api/v1/tasks/${task.id}`)).body.task;
+    assert.equal(done.status, 'done');
+    assert.equal(done.completedBy, `call:${outbound.find((c) => c.outcome === 'answered').id}`);
+  });
+
+  test('a status callback for a call from a number that is no line is answered and changes nothing', async () => {
+    const calls = await countCalls(server);
+    const res = await post(twilio.webhooks.outboundCallStatus(url('voice/status'), { from: '+14155552699', to: nextCaller(), callStatus: 'completed' }));
+    assert.equal(res.status, 200);
+    assert.equal(await countCalls(server), calls);
+  });
+});
+
+describe('outbound calls through Telnyx (Call Control, direction outgoing)', () => {
+  const API_KEY = 'KEY0123456789abcdef_out';
+  const LINE = '+14155552693';
+  let server: TestServer;
+  let telnyx: FakeTelnyx;
+  let url: (hook: string) => string;
+
+  before(async () => {
+    telnyx = await startFakeTelnyx({ apiKey: API_KEY, numbers: [LINE] });
+    server = await startTestServer({ RINGBACK_JOB_BACKOFF_BASE_MS: '5', RINGBACK_JOB_BACKOFF_CAP_MS: '20' });
+    const created = await server.api('POST', '/api/v1/carriers', {
+      kind: 'telnyx',
+      apiKey: API_KEY,
+      publicKey: telnyx.publicKeyBase64,
+      texmlApplicationId: telnyx.texmlApplicationId,
+      messagingProfileId: telnyx.messagingProfileId,
+      apiBaseUrl: telnyx.url,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    url = (hook) => `${server.ringback.ctx.webhookBase()}/webhooks/telnyx/${created.body.carrier.id}/${hook}`;
+    const line = await server.api('POST', '/api/v1/lines', { number: LINE, carrierId: created.body.carrier.id, mode: 'forward', ringTargets: ['+14155552694'] });
+    assert.equal(line.status, 201, JSON.stringify(line.body));
+  });
+  after(async () => {
+    await server.close();
+    await telnyx.close();
+  });
+
+  test('call.hangup of the business\'s call to the contact closes the callback task', async () => {
+    const caller = nextCaller();
+    const incoming = telnyx.webhooks.incomingCall({ url: url('voice'), from: caller, to: LINE });
+    assert.equal((await post(incoming.request)).status, 200);
+    assert.equal((await post(telnyx.webhooks.dialAction({ url: url('voice/result'), callSid: incoming.callSid, from: caller, to: LINE, dialCallStatus: 'no-answer' }))).status, 200);
+    await settle(server);
+    const task = await callbackTask(server, caller);
+
+    const initiated = telnyx.webhooks.callControlEvent({ url: url('voice/status'), eventType: 'call.initiated', from: LINE, to: caller, direction: 'outgoing' });
+    assert.equal((await post(initiated.request)).status, 200);
+    const busy = telnyx.webhooks.callControlEvent({ url: url('voice/status'), eventType: 'call.hangup', from: LINE, to: caller, direction: 'outgoing', hangupCause: 'user_busy' });
+    assert.equal((await post(busy.request)).status, 200);
+    assert.equal((await server.api('GET', `/api/v1/tasks/${task.id}`)).body.task.status, 'open');
+
+    const answered = telnyx.webhooks.callControlEvent({ url: url('voice/status'), eventType: 'call.hangup', from: LINE, to: caller, direction: 'outgoing', hangupCause: 'normal_clearing' });
+    const res = await post(answered.request);
+    assert.equal(res.status, 200, res.body);
+    const done = (await server.api('GET', `/api/v1/tasks/${task.id}`)).body.task;
+    assert.equal(done.status, 'done');
+    const row = await server.ringback.store.db.selectFrom('calls').select('id').where('carrier_call_id', '=', answered.callControlId).executeTakeFirstOrThrow();
+    assert.equal(done.completedBy, `call:${row.id}`);
   });
 });

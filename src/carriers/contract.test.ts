@@ -84,6 +84,7 @@ async function makeSimulatorHarness(): Promise<CarrierHarness> {
         `${VOICE_URL}/result`,
         { event: 'call.completed', callId: 'CA1', from: caller, to: line, result: 'maybe', startedAt: '2025-03-04T15:00:00.000Z', endedAt: '2025-03-04T15:00:20.000Z' },
       ],
+      [VOICE_URL, { event: 'call.outbound', callId: 'CA2', from: line, to: caller, result: 'rejected', startedAt: '2025-03-04T15:00:00.000Z', endedAt: '2025-03-04T15:00:20.000Z' }],
     ],
     messages: [
       [MESSAGES_URL, '{"event":"message.received",'],
@@ -126,6 +127,12 @@ async function makeSimulatorHarness(): Promise<CarrierHarness> {
       clock += 1000; // the completion is signed a little later than the incoming call
       await done;
       return { request: find('call.completed', 'callId', callId), carrierId: callId, hook: 'voice' };
+    },
+
+    async outboundCall({ from, to, result }): Promise<SignedWebhook> {
+      const { callId, done } = network.placeOutboundCall({ from, to, result });
+      await done;
+      return { request: find('call.outbound', 'callId', callId), carrierId: callId, hook: 'voice' };
     },
 
     async inboundText({ from, to, body }): Promise<SignedWebhook> {

@@ -16,6 +16,7 @@ import type {
   CallInstructions,
   CallOutcome,
   CarrierAdapter,
+  OutboundCallOutcome,
   OutboundMessage,
   WebhookKind,
   WebhookRequest,
@@ -23,6 +24,9 @@ import type {
 
 /** How the dial to the business's phones ended, in the suite's words (each carrier maps them to its own). */
 export type ContractDialResult = 'no-answer' | 'busy' | 'answered' | 'caller-hangup' | 'rejected';
+
+/** How a call from the line to a contact (a callback) ended, in the suite's words. */
+export type ContractOutboundResult = 'answered' | 'no-answer' | 'busy' | 'failed';
 
 /** A signed webhook and the carrier's id of the call or message it is about (CallSid, MessageSid, …). */
 export interface SignedWebhook {
@@ -81,6 +85,11 @@ export interface CarrierHarness {
   incomingCall(call: { from: string; to: string }): Promise<SignedWebhook>;
   /** The webhook reporting how the call ended after Ringback dialled (or rejected, for 'rejected'). */
   dialResult(call: { from: string; to: string; result: ContractDialResult }): Promise<SignedWebhook>;
+  /**
+   * The webhook the carrier sends when a call placed FROM the line (`from`) to `to` has ended:
+   * someone at the business called a contact back, through the carrier.
+   */
+  outboundCall(call: { from: string; to: string; result: ContractOutboundResult }): Promise<SignedWebhook>;
   /** The webhook the carrier sends when `from` texts `to`. */
   inboundText(text: { from: string; to: string; body: string }): Promise<SignedWebhook>;
   /** The final status callback for a message the carrier accepted (delivered, or undelivered after that fault). */
@@ -107,6 +116,13 @@ const DIAL_OUTCOMES: ReadonlyArray<[ContractDialResult, CallOutcome]> = [
   ['busy', 'busy'],
   ['answered', 'answered'],
   ['rejected', 'rejected'],
+];
+
+const OUTBOUND_OUTCOMES: ReadonlyArray<[ContractOutboundResult, OutboundCallOutcome]> = [
+  ['answered', 'answered'],
+  ['no-answer', 'missed'],
+  ['busy', 'busy'],
+  ['failed', 'failed'],
 ];
 
 /** A body with characters that break naive form/JSON encoding and force UCS-2. */
@@ -259,6 +275,26 @@ export function runCarrierContract(name: string, makeHarness: () => Promise<Carr
             assert.equal(event.from, h.caller);
             assert.equal(event.to, h.line);
             if (event.type === 'call.completed') {
+              assert.equal(event.outcome, outcome);
+              assert.ok(event.startedAt instanceof Date && !Number.isNaN(event.startedAt.getTime()), 'startedAt is a valid Date');
+              assert.ok(event.endedAt instanceof Date && !Number.isNaN(event.endedAt.getTime()), 'endedAt is a valid Date');
+              assert.ok(event.endedAt.getTime() >= event.startedAt.getTime(), 'endedAt is not before startedAt');
+            }
+          });
+        });
+      }
+
+      for (const [result, outcome] of OUTBOUND_OUTCOMES) {
+        it(`parses a call from the line to a contact: ${result} → call.outbound ${outcome}`, async () => {
+          await withHarness(async (h) => {
+            const { request, carrierId, hook } = await h.outboundCall({ from: h.line, to: h.caller, result });
+            assert.deepEqual(h.adapter.verifyWebhook(request), { ok: true }, 'signed like every other webhook');
+            const event = h.adapter.parseCallEvent(request, hook);
+            assert.equal(event.type, 'call.outbound', 'a call from the line is never taken for one to it');
+            assert.equal(event.carrierCallId, carrierId);
+            if (event.type === 'call.outbound') {
+              assert.equal(event.from, h.line, 'from is the line');
+              assert.equal(event.to, h.caller, 'to is the contact');
               assert.equal(event.outcome, outcome);
               assert.ok(event.startedAt instanceof Date && !Number.isNaN(event.startedAt.getTime()), 'startedAt is a valid Date');
               assert.ok(event.endedAt instanceof Date && !Number.isNaN(event.endedAt.getTime()), 'endedAt is a valid Date');

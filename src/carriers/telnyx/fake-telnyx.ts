@@ -335,6 +335,44 @@ export class TelnyxWebhooks {
     );
   }
 
+  /**
+   * A Call Control event (JSON, providers.md §3.1) for a call leg, e.g. a `call.hangup` with
+   * direction `outgoing` when a call placed from one of the account's numbers ends.
+   */
+  callControlEvent(opts: {
+    url: string;
+    eventType: 'call.initiated' | 'call.answered' | 'call.bridged' | 'call.hangup';
+    from: string;
+    to: string;
+    direction: 'incoming' | 'outgoing';
+    callControlId?: string;
+    /** call.hangup only (default normal_clearing). */
+    hangupCause?: string;
+    /** When the call started; left out when null. */
+    startTime?: string | null;
+    nowSeconds?: number;
+  }): { request: WebhookRequest; callControlId: string } {
+    const nowMs = opts.nowSeconds === undefined ? this.#now() : opts.nowSeconds * 1000;
+    const callControlId = opts.callControlId ?? `v3:${randomBytes(24).toString('base64url')}`;
+    const payload: Record<string, unknown> = {
+      call_control_id: callControlId,
+      call_leg_id: randomUUID(),
+      call_session_id: randomUUID(),
+      connection_id: '1494404757140276705',
+      from: opts.from,
+      to: opts.to,
+      direction: opts.direction,
+      state: opts.eventType === 'call.hangup' ? 'hangup' : opts.eventType === 'call.initiated' ? 'bridging' : 'answered',
+      client_state: null,
+      ...(opts.startTime === null ? {} : { start_time: opts.startTime ?? isoNow(nowMs - 45_000) }),
+      ...(opts.eventType === 'call.hangup'
+        ? { hangup_cause: opts.hangupCause ?? 'normal_clearing', hangup_source: 'callee', sip_hangup_cause: '200', end_time: isoNow(nowMs) }
+        : {}),
+    };
+    const body = telnyxEventBody(opts.eventType, payload, { occurredAt: isoNow(nowMs) });
+    return { request: this.sign(opts.url, body, 'application/json', Math.floor(nowMs / 1000)), callControlId };
+  }
+
   /** The `<Gather action>` request when the person answering pressed keys. */
   gatherAction(opts: { url: string; callSid: string; from: string; to: string; digits: string; nowSeconds?: number }): WebhookRequest {
     const nowMs = opts.nowSeconds === undefined ? this.#now() : opts.nowSeconds * 1000;

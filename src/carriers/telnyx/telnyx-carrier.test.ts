@@ -135,6 +135,12 @@ async function makeTelnyxHarness(): Promise<CarrierHarness> {
       return { request, carrierId: callSid, hook: 'voice/result' };
     },
 
+    async outboundCall({ from, to, result }): Promise<SignedWebhook> {
+      const hangupCause = ({ answered: 'normal_clearing', 'no-answer': 'timeout', busy: 'user_busy', failed: 'not_found' } as const)[result];
+      const { request, callControlId } = fake.webhooks.callControlEvent({ url: `${BASE}/voice/status`, eventType: 'call.hangup', from, to, direction: 'outgoing', hangupCause });
+      return { request, carrierId: callControlId, hook: 'voice/status' };
+    },
+
     async inboundText({ from, to, body }): Promise<SignedWebhook> {
       const { request, messageId } = fake.webhooks.messageReceived({ url: `${BASE}/messages`, from, to, text: body, messagingProfileId: fake.messagingProfileId });
       return { request, carrierId: messageId, hook: 'messages' };
@@ -429,6 +435,62 @@ describe('TelnyxCarrier webhook parsing', () => {
   it('a JSON body on a voice endpoint is malformed, with a reason', () => {
     const text = r.fake.webhooks.messageReceived({ url: `${BASE}/voice`, from: CALLER, to: LINE, text: 'hi' });
     assert.throws(() => r.adapter.parseCallEvent(text.request, 'voice/result'), /JSON body, but TeXML callbacks are form-encoded/);
+  });
+
+  const hangups: ReadonlyArray<[string, string]> = [
+    ['normal_clearing', 'answered'],
+    ['time_limit', 'answered'],
+    ['timeout', 'missed'],
+    ['no_answer', 'missed'],
+    ['call_rejected', 'missed'],
+    ['originator_cancel', 'missed'],
+    ['user_busy', 'busy'],
+    ['not_found', 'failed'],
+    ['unspecified', 'failed'],
+  ];
+  for (const [cause, outcome] of hangups) {
+    it(`Call Control call.hangup of a call from the line (outgoing), ${cause} → call.outbound ${outcome}`, () => {
+      const { request, callControlId } = r.fake.webhooks.callControlEvent({
+        url: `${BASE}/voice/status`,
+        eventType: 'call.hangup',
+        from: LINE,
+        to: CALLER,
+        direction: 'outgoing',
+        hangupCause: cause,
+        startTime: '2025-03-04T15:00:00.000Z',
+        nowSeconds: Date.parse('2025-03-04T15:01:30Z') / 1000,
+      });
+      assert.deepEqual(r.adapter.parseCallEvent(request, 'voice/status'), {
+        type: 'call.outbound',
+        carrierCallId: callControlId,
+        from: LINE,
+        to: CALLER,
+        outcome,
+        startedAt: new Date('2025-03-04T15:00:00.000Z'),
+        endedAt: new Date('2025-03-04T15:01:30.000Z'),
+      });
+    });
+  }
+
+  it('Call Control for a call from the line: earlier events are progress of the line; no start_time → the end', () => {
+    for (const eventType of ['call.initiated', 'call.answered', 'call.bridged'] as const) {
+      const { request, callControlId } = r.fake.webhooks.callControlEvent({ url: `${BASE}/voice/status`, eventType, from: LINE, to: CALLER, direction: 'outgoing' });
+      assert.deepEqual(r.adapter.parseCallEvent(request, 'voice/status'), { type: 'call.progress', carrierCallId: callControlId, to: LINE, status: eventType });
+    }
+    const { request } = r.fake.webhooks.callControlEvent({ url: `${BASE}/voice/status`, eventType: 'call.hangup', from: LINE, to: CALLER, direction: 'outgoing', startTime: null, nowSeconds: 1_741_100_000 });
+    const event = r.adapter.parseCallEvent(request, 'voice/status');
+    assert.deepEqual(event.type === 'call.outbound' ? [event.startedAt.getTime(), event.endedAt.getTime()] : [], [1_741_100_000_000, 1_741_100_000_000]);
+  });
+
+  it('Call Control: an incoming call stays unread (TeXML handles those); an unknown hangup_cause or a missing field is malformed, named', () => {
+    const incoming = r.fake.webhooks.callControlEvent({ url: `${BASE}/voice`, eventType: 'call.initiated', from: CALLER, to: LINE, direction: 'incoming' });
+    assert.throws(() => r.adapter.parseCallEvent(incoming.request, 'voice'), /JSON body, but TeXML callbacks are form-encoded/);
+    const odd = r.fake.webhooks.callControlEvent({ url: `${BASE}/voice/status`, eventType: 'call.hangup', from: LINE, to: CALLER, direction: 'outgoing', hangupCause: 'gremlins' });
+    assert.throws(() => r.adapter.parseCallEvent(odd.request, 'voice/status'), /data\.payload\.hangup_cause must be one of .*got "gremlins"/);
+    const body = JSON.parse(odd.request.rawBody) as { data: { payload: Record<string, unknown> } };
+    delete body.data.payload['from'];
+    body.data.payload['hangup_cause'] = 'normal_clearing';
+    assert.throws(() => r.adapter.parseCallEvent(r.fake.webhooks.json(`${BASE}/voice/status`, body), 'voice/status'), (err: Error) => err instanceof MalformedWebhookError && err.message.includes('data.payload.from'));
   });
 
   it('renders TeXML (the TwiML verbs)', () => {

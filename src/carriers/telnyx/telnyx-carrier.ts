@@ -21,6 +21,7 @@ import type {
   InboundMessage,
   LineWebhooks,
   NumberInspection,
+  OutboundCallOutcome,
   OutboundMessage,
   SendResult,
   StatusUpdate,
@@ -246,9 +247,15 @@ export class TelnyxCarrier implements CarrierAdapter {
     return verifyTelnyxSignature(this.#publicKey, req);
   }
 
-  /** TeXML callbacks are Twilio-style forms (providers.md §3.2); twiml.ts reads them. */
+  /**
+   * TeXML callbacks are Twilio-style forms (providers.md §3.2); twiml.ts reads them. A JSON body
+   * is a Call Control event: Ringback reads those only for calls placed FROM the account's
+   * numbers (direction outgoing), which tell it someone at the business called a contact back.
+   */
   parseCallEvent(req: WebhookRequest, hook: WebhookKind): CallEvent {
     if (looksLikeJson(req.rawBody)) {
+      const outgoing = parseOutgoingCallControl(req.rawBody);
+      if (outgoing) return outgoing;
       throw new MalformedWebhookError(
         'Telnyx voice webhook has a JSON body, but TeXML callbacks are form-encoded (a messaging or Call Control webhook sent to a voice endpoint?)',
       );
@@ -770,6 +777,55 @@ function readEvent(rawBody: string): Fields & { type: string } {
   if (!isRecord(parsed)) throw new MalformedWebhookError('Telnyx messaging webhook body must be a JSON object');
   const data = fieldsAt(parsed, []).field(['data']);
   return Object.assign(data, { type: data.string(['event_type']) });
+}
+
+/**
+ * call.hangup `hangup_cause` (providers.md §3.1) for a call placed from the line → what became
+ * of it. normal_clearing and time_limit end a call that was answered; the rest never connected.
+ */
+const HANGUP_OUTCOMES: Readonly<Record<string, OutboundCallOutcome>> = {
+  normal_clearing: 'answered',
+  time_limit: 'answered',
+  timeout: 'missed',
+  no_answer: 'missed',
+  call_rejected: 'missed',
+  // The business hung up before the contact answered.
+  originator_cancel: 'missed',
+  user_busy: 'busy',
+  not_found: 'failed',
+  unspecified: 'failed',
+};
+
+/**
+ * A Call Control event about a call placed FROM one of the account's numbers (payload.direction
+ * `outgoing`); undefined for any other JSON body. Its call.hangup is the call.outbound event;
+ * earlier events (initiated, answered, bridged) are progress. The leg's id is call_control_id.
+ * [not in providers.md: start_time and end_time on call.hangup (from Telnyx's call.hangup
+ * webhook example); without them the event's occurred_at is the end and the start.]
+ */
+function parseOutgoingCallControl(rawBody: string): CallEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawBody);
+  } catch {
+    return undefined;
+  }
+  const type = dig(parsed, ['data', 'event_type']);
+  if (typeof type !== 'string' || !type.startsWith('call.') || dig(parsed, ['data', 'payload', 'direction']) !== 'outgoing') return undefined;
+  const event = fieldsAt(parsed, []).field(['data']);
+  const payload = event.field(['payload']);
+  const carrierCallId = payload.string(['call_control_id']);
+  const from = payload.string(['from']);
+  // Still going: `to` names the line the call belongs to.
+  if (type !== 'call.hangup') return { type: 'call.progress', carrierCallId, to: from, status: type };
+  const cause = payload.string(['hangup_cause']);
+  const outcome = Object.hasOwn(HANGUP_OUTCOMES, cause) ? HANGUP_OUTCOMES[cause] : undefined;
+  if (outcome === undefined) {
+    throw new MalformedWebhookError(`Telnyx webhook field data.payload.hangup_cause must be one of ${Object.keys(HANGUP_OUTCOMES).join(', ')}; got ${JSON.stringify(cause)}`);
+  }
+  const endedAt = payload.has(['end_time']) ? payload.date(['end_time']) : event.date(['occurred_at']);
+  const startedAt = payload.has(['start_time']) ? payload.date(['start_time']) : endedAt;
+  return { type: 'call.outbound', carrierCallId, from, to: payload.string(['to']), outcome, startedAt: startedAt <= endedAt ? startedAt : endedAt, endedAt };
 }
 
 /** The text of an inbound message: empty for an MMS that carries only media. */

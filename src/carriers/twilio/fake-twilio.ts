@@ -649,6 +649,21 @@ export interface TwilioWebhooks {
   dialResult(url: string, call: CallLeg & { dialCallStatus: DialCallStatus; dialCallSid?: string; dialCallDuration?: number }): TwilioWebhook;
   /** The number's call status callback with the caller leg's final status (§1.5). */
   callStatus(url: string, call: CallLeg & { callStatus: FinalCallStatus; callDuration?: number; timestamp?: Date; sequenceNumber?: number }): TwilioWebhook;
+  /**
+   * The status callback of a call placed FROM a number of the account (`from`) to `to`: one
+   * created through the Calls API (Direction outbound-api) or dialled by a phone of the account
+   * (outbound-dial), with the StatusCallback pointed at Ringback (§1.1, §1.5).
+   */
+  outboundCallStatus(
+    url: string,
+    call: CallLeg & {
+      callStatus: FinalCallStatus | 'initiated' | 'ringing' | 'in-progress';
+      direction?: 'outbound-api' | 'outbound-dial';
+      callDuration?: number;
+      answeredBy?: string;
+      timestamp?: Date;
+    },
+  ): TwilioWebhook;
   /** The <Number url> request on the answering leg, before bridging (§1.3). `to` is the phone rung. */
   screen(url: string, leg: { parentCallSid: string; callSid?: string; from: string; to: string; nowSeconds?: number }): TwilioWebhook;
   /** The <Gather action> request after the person answering pressed a key (§1.3). */
@@ -717,6 +732,20 @@ export function twilioWebhooks(account: { accountSid: string; authToken: string 
           CallbackSource: 'call-progress-events',
           SequenceNumber: String(c.sequenceNumber ?? 0),
           Timestamp: rfc2822(c.timestamp ?? new Date((c.nowSeconds ?? Math.floor(Date.now() / 1000)) * 1000)),
+        },
+        c.nowSeconds,
+      ),
+    outboundCallStatus: (url, c) =>
+      sign(
+        url,
+        {
+          ...callParams(c, c.callStatus),
+          Direction: c.direction ?? 'outbound-api',
+          CallDuration: String(c.callDuration ?? 0),
+          CallbackSource: 'call-progress-events',
+          SequenceNumber: '0',
+          Timestamp: rfc2822(c.timestamp ?? new Date((c.nowSeconds ?? Math.floor(Date.now() / 1000)) * 1000)),
+          ...(c.answeredBy ? { AnsweredBy: c.answeredBy } : {}),
         },
         c.nowSeconds,
       ),

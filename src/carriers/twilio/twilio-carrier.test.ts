@@ -90,6 +90,11 @@ async function makeTwilioHarness(): Promise<CarrierHarness> {
       const w = hooks.dialResult(`${BASE}/voice/result`, { from, to, dialCallStatus: status, ...(status === 'completed' ? { dialCallDuration: 30 } : {}) });
       return { request: w, carrierId: w.params['CallSid']!, hook: 'voice/result' };
     },
+    async outboundCall({ from, to, result }): Promise<SignedWebhook> {
+      const callStatus = ({ answered: 'completed', 'no-answer': 'no-answer', busy: 'busy', failed: 'failed' } as const)[result];
+      const w = hooks.outboundCallStatus(`${BASE}/voice/status`, { from, to, callStatus, ...(result === 'answered' ? { callDuration: 45 } : {}) });
+      return { request: w, carrierId: w.params['CallSid']!, hook: 'voice/status' };
+    },
     async inboundText({ from, to, body }): Promise<SignedWebhook> {
       const w = hooks.inboundSms(`${BASE}/messages`, { from, to, body });
       return { request: w, carrierId: w.params['MessageSid']!, hook: 'messages' };
@@ -755,6 +760,56 @@ describe('parseCallEvent, every hook', () => {
   it('voice/status: a non-final CallStatus is progress, to be acknowledged and ignored', () => {
     const req = signedTwilioWebhook(AUTH_TOKEN, `${BASE}/voice/status`, { CallSid: 'CA1', From: CALLER, To: LINE, CallStatus: 'in-progress' });
     assert.deepEqual(adapter.parseCallEvent(req, 'voice/status'), { type: 'call.progress', carrierCallId: 'CA1', to: LINE, status: 'in-progress' });
+  });
+
+  const outbound: ReadonlyArray<[string, string | undefined, string]> = [
+    ['completed', undefined, 'answered'],
+    ['completed', 'human', 'answered'],
+    ['completed', 'unknown', 'answered'],
+    ['completed', 'machine_start', 'voicemail'],
+    ['completed', 'machine_end_beep', 'voicemail'],
+    ['completed', 'fax', 'failed'],
+    ['busy', undefined, 'busy'],
+    ['no-answer', undefined, 'missed'],
+    ['canceled', undefined, 'missed'],
+    ['failed', undefined, 'failed'],
+  ];
+  for (const direction of ['outbound-api', 'outbound-dial'] as const) {
+    for (const [status, answeredBy, outcome] of outbound) {
+      it(`voice/status from the line (${direction}): CallStatus ${status}${answeredBy ? `, AnsweredBy ${answeredBy}` : ''} → call.outbound ${outcome}`, () => {
+        const ts = new Date('2025-03-04T15:02:00Z');
+        const req = hooks.outboundCallStatus(`${BASE}/voice/status`, {
+          callSid: 'CA9',
+          from: LINE,
+          to: CALLER,
+          direction,
+          callStatus: status as 'completed',
+          callDuration: status === 'completed' ? 90 : 0,
+          timestamp: ts,
+          ...(answeredBy ? { answeredBy } : {}),
+        });
+        assert.deepEqual(adapter.parseCallEvent(req, 'voice/status'), {
+          type: 'call.outbound',
+          carrierCallId: 'CA9',
+          from: LINE,
+          to: CALLER,
+          outcome,
+          startedAt: new Date(ts.getTime() - (status === 'completed' ? 90_000 : 0)),
+          endedAt: ts,
+        });
+      });
+    }
+  }
+
+  it('voice/status from the line, still ringing: progress, belonging to the line', () => {
+    const req = hooks.outboundCallStatus(`${BASE}/voice/status`, { callSid: 'CA9', from: LINE, to: CALLER, callStatus: 'ringing' });
+    assert.deepEqual(adapter.parseCallEvent(req, 'voice/status'), { type: 'call.progress', carrierCallId: 'CA9', to: LINE, status: 'ringing' });
+  });
+
+  it('voice/status from the line without From or CallStatus is malformed, naming the parameter', () => {
+    const base = { CallSid: 'CA9', Direction: 'outbound-api', To: CALLER };
+    assert.throws(() => adapter.parseCallEvent(signedTwilioWebhook(AUTH_TOKEN, `${BASE}/voice/status`, { ...base, CallStatus: 'completed' }), 'voice/status'), /"From"/);
+    assert.throws(() => adapter.parseCallEvent(signedTwilioWebhook(AUTH_TOKEN, `${BASE}/voice/status`, { ...base, From: LINE }), 'voice/status'), /"CallStatus"/);
   });
 
   it('voice/screen: the caller leg, line and caller come from the URL query (call, line, caller)', () => {

@@ -15,6 +15,7 @@ import type {
   InboundMessage,
   LineWebhooks,
   NumberInspection,
+  OutboundCallOutcome,
   OutboundMessage,
   SendResult,
   StatusUpdate,
@@ -145,6 +146,10 @@ export class TwilioCarrier implements CarrierAdapter {
   }
 
   parseCallEvent(req: WebhookRequest, hook: WebhookKind): CallEvent {
+    if (hook === 'voice/status') {
+      const outbound = parseOutboundStatus(req);
+      if (outbound) return outbound;
+    }
     return parseTwimlCallEvent(req, hook, 'Twilio');
   }
 
@@ -356,6 +361,56 @@ export class TwilioCarrier implements CarrierAdapter {
       ...(code === undefined ? {} : { code: String(code) }),
     });
   }
+}
+
+/** A final CallStatus of a call placed from the line → what became of it. */
+const OUTBOUND_STATUS: Readonly<Record<string, OutboundCallOutcome>> = {
+  completed: 'answered',
+  busy: 'busy',
+  'no-answer': 'missed',
+  // Hung up by the business before anyone answered.
+  canceled: 'missed',
+  failed: 'failed',
+};
+
+/**
+ * Answering-machine detection, when the call asked for it (§1.4): a machine means voicemail
+ * took the call; a fax reached no one. human and unknown stay answered.
+ */
+function answeredByOutcome(answeredBy: string | undefined): OutboundCallOutcome | undefined {
+  if (answeredBy?.startsWith('machine')) return 'voicemail';
+  if (answeredBy === 'fax') return 'failed';
+  return undefined;
+}
+
+/**
+ * A status callback for a leg Twilio places FROM one of the account's numbers (Direction
+ * outbound-api, or outbound-dial when a phone of the account dials out; §1.1): the business
+ * calling a contact back. Undefined for the inbound legs twiml.ts reads.
+ */
+function parseOutboundStatus(req: WebhookRequest): CallEvent | undefined {
+  const params = parseForm(req.rawBody);
+  if (!params.get('Direction')?.startsWith('outbound')) return undefined;
+  const carrierCallId = required(params, 'CallSid', 'call status');
+  const from = required(params, 'From', 'call status');
+  const status = required(params, 'CallStatus', 'call status');
+  const mapped = Object.hasOwn(OUTBOUND_STATUS, status) ? OUTBOUND_STATUS[status] : undefined;
+  // Still going (initiated, ringing, in-progress): `to` names the line the call belongs to.
+  if (mapped === undefined) return { type: 'call.progress', carrierCallId, to: from, status };
+  const outcome = mapped === 'answered' ? (answeredByOutcome(params.get('AnsweredBy')) ?? mapped) : mapped;
+  const stamp = params.get('Timestamp');
+  const parsed = stamp ? new Date(stamp) : undefined;
+  const endedAt = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date(req.nowSeconds * 1000);
+  const duration = Number(params.get('CallDuration') ?? '0');
+  return {
+    type: 'call.outbound',
+    carrierCallId,
+    from,
+    to: required(params, 'To', 'call status'),
+    outcome,
+    startedAt: new Date(endedAt.getTime() - (Number.isFinite(duration) && duration > 0 ? duration : 0) * 1000),
+    endedAt,
+  };
 }
 
 function missing(name: string, what: string): MalformedWebhookError {
