@@ -147,6 +147,28 @@ describe('callback tasks', () => {
     assert.deepEqual((await callbackTasksFor(server, caller)).map((t) => t.id), [first.id]);
   });
 
+  test('the callback goes to whoever has the conversation', async () => {
+    setNow('2026-03-05T16:00:00Z');
+    const db = server.ringback.store.db;
+    const agentId = newId('usr');
+    await insertUser(db, { id: agentId, email: `${agentId}@ringback.test`, name: 'Dispatcher', password_hash: 'x', created_at: new Date(now).toISOString() });
+    await insertMembership(db, { id: newId('mem'), account_id: accountId, user_id: agentId, role: 'agent', created_at: new Date(now).toISOString() });
+    const caller = nextCaller();
+    await missedCall(server, caller);
+    const first = await onlyCallbackFor(server, caller);
+    assert.equal(first.assigneeUserId, null, 'nobody has the conversation yet');
+    assert.equal((await server.api('POST', `/api/v1/tasks/${first.id}/done`)).status, 200);
+    assert.equal((await server.api('PATCH', `/api/v1/leads/${first.leadId}`, { stage: 'lost' })).status, 200);
+    await db.updateTable('conversations').set({ assignee_user_id: agentId }).where('id', '=', first.conversationId).execute();
+
+    setNow('2026-03-06T16:00:00Z');
+    await missedCall(server, caller);
+    const open = (await callbackTasksFor(server, caller)).filter((t) => t.status === 'open');
+    assert.equal(open.length, 1);
+    assert.equal(open[0].assigneeUserId, agentId);
+    assert.equal(open[0].conversationId, first.conversationId);
+  });
+
   test('turned off in the account settings: no task', async () => {
     setNow('2026-03-05T15:00:00Z');
     assert.equal((await server.api('PATCH', '/api/v1/account', { callbackTasks: { enabled: false } })).status, 200);
