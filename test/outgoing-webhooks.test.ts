@@ -138,7 +138,9 @@ describe('outgoing webhooks', () => {
     assert.equal(r.requests.length, 4);
     assert.equal(r.requests[3]!.headers['ringback-event-id'], r.requests[0]!.headers['ringback-event-id']);
 
-    // A delivered one can be sent again too; one still in flight cannot.
+    // A delivered one can be sent again too; one still in flight cannot (the receiver is slow
+    // to answer, so the second request surely finds it in flight).
+    r.script({ status: 200, delayMs: 150 });
     assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}/redeliver`)).status, 202);
     assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}/redeliver`)).status, 409);
     await settle(server);
