@@ -223,6 +223,26 @@ describe('owner alerts', () => {
     assert.equal((await server.api('GET', '/api/v1/notifications?before=soon')).status, 400);
   });
 
+  test('a missed call alerts those who asked for it, saying whether it was texted back', async () => {
+    const me = await server.api('PATCH', `/api/v1/team/${ownerId}`, { phone: OWNER_CELL, alertPrefs: { events: ['message.received', 'call.missed', 'task.overdue', 'emergency'] } });
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    try {
+      const before = (await server.phoneInbox(OWNER_CELL)).length;
+      const caller = nextCaller();
+      const placed = await server.api('POST', '/api/v1/simulator/calls', { from: caller, to: DEMO_LINE, outcome: 'busy' });
+      assert.equal(placed.status, 202);
+      await settle(server);
+      const texts = (await server.phoneInbox(OWNER_CELL)).slice(before);
+      assert.equal(texts.length, 1, JSON.stringify(texts));
+      assert.equal(texts[0]!.body, `Ringback: missed call from (212) 555-${caller.slice(-4)} on Demo line (texted back). Call back: tel:${caller}`);
+      const [mail] = (await sink.waitForMails(1, { to: OWNER_EMAIL })).filter((m) => m.subject?.startsWith('Missed call from'));
+      assert.ok(mail, 'and an email');
+      assert.ok(mail!.text?.includes('http://ringback.test/inbox/cv_'), 'with the conversation the text-back opened');
+    } finally {
+      await server.api('PATCH', `/api/v1/team/${ownerId}`, { alertPrefs: { events: ['message.received', 'task.overdue', 'emergency'] } });
+    }
+  });
+
   test('bad team and preference input names the field and changes nothing', async () => {
     assert.equal((await server.api('PATCH', `/api/v1/team/${ownerId}`, { phone: OWNER_CELL })).status, 200);
     const added = await server.api('POST', '/api/v1/team', { email: 'NoPhone@Example.com ', name: 'Noa Phone', role: 'agent' });
