@@ -4,6 +4,7 @@
 // no text-back decision: they tell the follow-through modules that someone called back.
 import { createHash } from 'node:crypto';
 import type { CallEvent, CallInstructions, CallOutcome, OutboundCallOutcome } from '../carriers/carrier.ts';
+import type { CallerId } from '../domain/caller-id.ts';
 import { describeDecision, type Decision } from '../domain/text-back-decision.ts';
 import type { Tx } from '../store/database.ts';
 import { findAccount } from '../store/accounts-repository.ts';
@@ -13,7 +14,6 @@ import { ensureContact, insertEvent } from '../store/contacts-repository.ts';
 import { findConversationFor, updateConversation } from '../store/conversations-repository.ts';
 import { findAccountLine, findCarrierConnection, findLineByNumber } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { CallerId } from '../domain/caller-id.ts';
 import type { Account, Call, CarrierConnection, Line } from '../store/schema.ts';
 import { connectionWebhookUrl } from './carrier-registry.ts';
 import type { ServiceContext } from './context.ts';
@@ -143,7 +143,7 @@ async function completeCall(
  * tells the modules that follow through (call.outbound: a callback reached them, or it did not).
  * Reaching the person (answered, or a voicemail left) counts as a person's contact on their
  * conversation, like a reply: no automatic text-back goes out on top of a callback.
- * Returns whether this call was new; when it was not, nothing is written.
+ * Returns whether this call was new; a replay records and tells nothing more.
  */
 async function recordOutboundCall(
   ctx: ServiceContext,
