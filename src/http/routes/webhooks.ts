@@ -68,7 +68,9 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: ServiceContext)
         } catch (err) {
           if (!(err instanceof AppError && err.code === 'not_found')) throw err;
           // The carrier still holds a live caller: end the call politely, and say why in the log.
-          request.log.warn({ status: 404, to: event.to, connectionId: connection.id }, 'call to a number that is not a line');
+          // An outbound call is looked up by its caller (the line), an inbound one by the number dialled.
+          const line = event.type === 'call.outbound' ? event.from : event.to;
+          request.log.warn({ status: 404, line, direction: event.type === 'call.outbound' ? 'outbound' : 'inbound', connectionId: connection.id }, 'call on a number that is not a line');
           rendered = adapter.renderCallResponse({ action: 'hangup', message: 'Sorry, this number is not in service.' });
         }
         return reply.status(200).header('content-type', rendered.contentType).send(rendered.body);
