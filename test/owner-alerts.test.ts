@@ -68,7 +68,7 @@ describe('owner alerts', () => {
     const me = await server.api('PATCH', `/api/v1/team/${ownerId}`, { phone: '(305) 555-0123', name: 'Pat Owner' });
     assert.equal(me.status, 200, JSON.stringify(me.body));
     assert.equal(me.body.member.phone, OWNER_CELL, 'normalised to E.164');
-    assert.deepEqual(me.body.member.alertPrefs.events, ['message.received', 'task.overdue', 'emergency']);
+    assert.deepEqual(me.body.member.alertPrefs.events, ['message.received', 'task.reminder', 'task.overdue', 'emergency']);
     const created = await server.api('POST', '/api/v1/webhook-endpoints', { url: receiver.url, events: ['message.received'] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const secret = created.body.secret as string;

@@ -118,7 +118,7 @@ test('alert timing: now, held through quiet time, or folded into a digest', () =
 });
 
 test('default preferences by role, and reading what was stored', () => {
-  assert.deepEqual(defaultAlertPrefs('owner').events, ['message.received', 'task.overdue', 'emergency']);
+  assert.deepEqual(defaultAlertPrefs('owner').events, ['message.received', 'task.reminder', 'task.overdue', 'emergency']);
   assert.deepEqual(defaultAlertPrefs('agent').events, ['task.reminder']);
   const cases: Array<{ stored: string; role: 'owner' | 'admin' | 'agent'; want: Partial<AlertPrefs> }> = [
     { stored: '{}', role: 'owner', want: defaultAlertPrefs('owner') },

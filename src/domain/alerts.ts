@@ -33,13 +33,14 @@ export interface AlertPrefs {
 export const DAILY_DIGEST_AT = '08:00';
 
 /**
- * What a member gets before they choose: owners and admins hear about replies, overdue callbacks
- * and emergencies by text and email; agents are reminded of their own callbacks.
+ * What a member gets before they choose: owners and admins hear about replies, callbacks coming
+ * due that nobody is assigned to, overdue callbacks and emergencies, by text and email; agents are
+ * reminded of their own callbacks. (Reminders go to the assignee; only unassigned ones reach owners.)
  */
 export function defaultAlertPrefs(role: MemberRole): AlertPrefs {
   const base = { sms: true, email: true, onCall: false, quietHours: null, duringQuietHours: 'hold', digest: 'off' } as const;
   if (role === 'agent') return { ...base, events: ['task.reminder'] };
-  return { ...base, events: ['message.received', 'task.overdue', 'emergency'] };
+  return { ...base, events: ['message.received', 'task.reminder', 'task.overdue', 'emergency'] };
 }
 
 /**

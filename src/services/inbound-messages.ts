@@ -81,7 +81,12 @@ export async function receiveInboundMessage(ctx: ServiceContext, connection: Car
       delivered_at: null,
       updated_at: now,
     };
-    await insertMessage(tx.db, message);
+    if (!(await insertMessage(tx.db, message))) {
+      // The same carrier message arrived twice at once (two processes): the other one stored it
+      // and follows through on it; this one is the duplicate.
+      const stored = await findInboundByCarrierId(tx.db, line.id, inbound.carrierMessageId);
+      return { messageId: stored?.id ?? messageId, duplicate: true, intent: readInbound(inbound.body).intent };
+    }
     await markConversationInbound(tx.db, conversation.id, now);
     if (conversation.status !== 'open') {
       // A reply reopens a snoozed, pending or resolved conversation: open inboxes move it.

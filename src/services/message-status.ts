@@ -5,7 +5,6 @@ import { findOutboundForConnection, transitionMessage } from '../store/conversat
 import { insertEvent } from '../store/contacts-repository.ts';
 import type { CarrierConnection, MessageStatus } from '../store/schema.ts';
 import type { ServiceContext } from './context.ts';
-import { notFound } from './errors.ts';
 import { liveEvent } from './live-events.ts';
 import { applyCarrierFailure } from './carrier-failures.ts';
 import { explainCarrierError } from '../domain/carrier-errors.ts';
@@ -18,10 +17,15 @@ export async function applyStatusUpdate(
   connection: CarrierConnection,
   update: StatusUpdate,
   ref: string | undefined,
-): Promise<{ messageId: string; changed: boolean }> {
+): Promise<{ messageId: string | null; changed: boolean; ignored?: string }> {
   return ctx.store.transaction(async (tx) => {
     const message = await findOutboundForConnection(tx.db, connection.id, ref, update.carrierMessageId);
-    if (!message) throw notFound(`an outbound message ${ref ?? update.carrierMessageId} on this carrier connection`);
+    if (!message) {
+      // Not a conversation text (an owner alert, a text sent outside Ringback on the same number,
+      // or one since deleted): acknowledge it, or the carrier retries a receipt we can never use.
+      ctx.logger.info({ connectionId: connection.id, ref, carrierMessageId: update.carrierMessageId }, 'delivery receipt for a message Ringback does not track');
+      return { messageId: null, changed: false, ignored: 'not a message in any conversation on this connection' };
+    }
     const rank = RANK[update.status] ?? 0;
     const earlier = ORDER.filter((s) => (RANK[s] ?? 0) < rank);
     const at = update.occurredAt.toISOString();

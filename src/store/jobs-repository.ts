@@ -58,7 +58,9 @@ export async function rescheduleJob(db: Db, id: string, attempts: number, runAt:
 export async function failJob(db: Db, id: string, attempts: number, error: string, now: string): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({ status: 'failed', attempts, last_error: error, locked_at: null, updated_at: now })
+    // The key is freed, as graphile-worker does: a failed job no longer holds its key, so the
+    // same work can be enqueued again (e.g. a webhook redelivered by hand).
+    .set({ status: 'failed', attempts, last_error: error, locked_at: null, job_key: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
