@@ -23,6 +23,7 @@ import { Hooks } from './services/hooks.ts';
 import { createMailer } from './services/mailer.ts';
 import { Scheduler } from './services/scheduler.ts';
 import { ScheduledQueue } from './jobs/scheduled-queue.ts';
+import { CALL_FOLLOW_THROUGH_TASK, createCallFollowThroughTask } from './services/call-follow-through.ts';
 import { installInbox } from './services/conversations.ts';
 import { installFollowUps } from './services/follow-ups.ts';
 import { installCallbackTasks } from './services/tasks.ts';
@@ -155,6 +156,7 @@ export function createRingback(config: Config, opts: { logger?: Logger; clock?: 
     webhookBase: () => config.publicUrl ?? listeningUrl ?? `http://127.0.0.1:${config.port}`,
   };
   runner.register(SEND_MESSAGE_TASK, createSendMessageTask(ctx, config.fault ? { kill: config.fault } : {}));
+  runner.register(CALL_FOLLOW_THROUGH_TASK, createCallFollowThroughTask(ctx));
   // The follow-through modules: each registers its hooks, due work and job tasks. Order matters
   // only within one hook: the pipeline moves the lead before alerts describe it.
   const registry = { hooks, scheduler, runner };

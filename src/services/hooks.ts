@@ -1,5 +1,7 @@
-// What happened, told to the modules that follow through on it. The core flows (calls, inbound
-// texts, a person's own reply) emit a hook inside their transaction; follow-ups, callback tasks,
+// What happened, told to the modules that follow through on it. The core flows (inbound texts,
+// a person's own reply, outbound calls) emit a hook inside their transaction; a missed call's
+// hook comes from the call-follow-through job its transaction enqueued (call-follow-through.ts),
+// so the text-back's path to the carrier stays short; follow-ups, callback tasks,
 // the pipeline and owner alerts each register for the hooks they care about (in their install
 // function, wired once in main.ts). Handlers run in the same transaction, one after another, so
 // everything a happening causes commits with it or not at all.
@@ -16,7 +18,7 @@ export interface InboundReading {
 }
 
 export interface HookData {
-  /** A call ended unanswered and its text-back was decided (sent or skipped). */
+  /** A call ended unanswered and its text-back was decided (sent or skipped); emitted by the call-follow-through job. */
   'call.missed': {
     account: Account;
     line: Line;

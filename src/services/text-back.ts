@@ -12,7 +12,7 @@ import { findOpenLeadFor, insertLeadRow } from '../store/leads-repository.ts';
 import { ensureConversation, findConversationFor } from '../store/conversations-repository.ts';
 import { findTextBackTemplate } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
-import type { Account, Call, CallsTable, CallUpdate, Lead, Line } from '../store/schema.ts';
+import type { Account, Call, CallsTable, CallUpdate, Line } from '../store/schema.ts';
 import { regionOf, scheduleOf, settingsOf } from './account-settings.ts';
 import { lawfulWindowCheck, nextLawfulInstant } from '../domain/lawful-hours.ts';
 import { zoneName } from '../domain/lawful-hours.ts';
@@ -20,6 +20,7 @@ import { locateRecipient } from './recipient-location.ts';
 import { jitterFor } from '../domain/jitter.ts';
 import type { ServiceContext } from './context.ts';
 import { liveEvent } from './live-events.ts';
+import { queueCallFollowThrough } from './call-follow-through.ts';
 import { queueOutbound } from './outbound.ts';
 
 export interface DecidedCall {
@@ -129,11 +130,10 @@ export async function decideAndQueueTextBack(
   await updateCall(tx.db, call.id, decided);
 
   const missed = input.outcome !== 'answered';
-  let lead: Lead | null = contact && missed ? ((await findOpenLeadFor(tx.db, account.id, contact.id)) ?? null) : null;
-  let leadCreated = false;
-  if (contact && missed && !lead) {
-    leadCreated = true;
-    lead = await insertLeadRow(tx.db, {
+  // A missed call from someone with no open lead opens one (the follow-through job reads
+  // lead.call_id to tell a new lead from a repeat caller).
+  if (contact && missed && !(await findOpenLeadFor(tx.db, account.id, contact.id))) {
+    await insertLeadRow(tx.db, {
       id: newId('lead'),
       account_id: account.id,
       contact_id: contact.id,
@@ -161,9 +161,8 @@ export async function decideAndQueueTextBack(
   });
 
   const decidedCall = { ...call, ...decided } as Call;
-  if (missed) {
-    await ctx.hooks.emit(ctx, tx, 'call.missed', { account, line, call: decidedCall, contact, decision, messageId, lead, leadCreated });
-  }
+  // The callback task, follow-up run, alerts and webhook run in a job behind the text-back.
+  if (missed) await queueCallFollowThrough(ctx, tx, decidedCall);
 
   const decidedEvent = { callId: call.id, decision: decision.action, reason: decision.reason, messageId, contactId: contact?.id ?? null };
   await ctx.events.publish(tx, liveEvent('call.decided', account.id, decidedEvent, now));

@@ -52,3 +52,8 @@ export async function listCalls(db: Db, f: CallListFilter): Promise<Call[]> {
   if (f.before) q = q.where(olderThan('started_at', 'id', f.before));
   return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
 }
+
+/** By id alone: for jobs, which carry only the id (the row says which account it belongs to). */
+export async function findCallById(db: Db, id: string): Promise<Call | undefined> {
+  return db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -159,3 +159,16 @@ export async function listContactConversations(db: Db, accountId: string, contac
     .orderBy('id', 'desc')
     .execute();
 }
+
+/** Whether an audit event of this type was recorded for the subject (an idempotency mark for jobs). */
+export async function hasEvent(db: Db, accountId: string, type: string, subjectType: string, subjectId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('id')
+    .where('subject_type', '=', subjectType)
+    .where('subject_id', '=', subjectId)
+    .where('account_id', '=', accountId)
+    .where('type', '=', type)
+    .executeTakeFirst();
+  return row !== undefined;
+}
