@@ -21,6 +21,7 @@ import { registerWebhookEndpointRoutes } from './routes/api-webhook-endpoints.ts
 import { registerSequenceRoutes } from './routes/api-sequences.ts';
 import { registerTaskRoutes } from './routes/api-tasks.ts';
 import { registerLeadRoutes } from './routes/api-leads.ts';
+import { registerWebAppRoutes } from './routes/web-app.ts';
 
 export interface AppDeps {
   ctx: ServiceContext;
@@ -43,6 +44,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHealthRoutes(app, deps.ctx, deps.readiness);
   if (deps.routes === 'health') return app;
   registerWebhookRoutes(app, deps.ctx);
+  // The browser app (web/dist) at `/`; worker processes (routes 'health') serve none.
+  registerWebAppRoutes(app);
   app.register(
     async (api) => {
       requireApiKey(api, deps.auth);
