@@ -1,0 +1,688 @@
+// Get started: the newcomer's checklist, from real state. Business name, time zone and hours; the
+// text-back message with a live preview; the demo phone (call the demo line, watch the text arrive,
+// reply, try STOP); then connecting a real number.
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { api, post, patch, put, type Account, type Call, type Carrier, type CarrierCheck, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
+import { formatPhone, formatWhen } from '../format.ts';
+import { useAction, useResource } from '../hooks.ts';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { measure, measureLine } from '../sms.ts';
+import { ErrorAlert, Field, fieldText } from '../ui/Field.tsx';
+
+const DEFAULT_NAMES = new Set(['Demo Plumbing', 'My Business']);
+const DEMO_NUMBER_KEY = 'ringback.demoCaller';
+const FIRST_DEMO_CALLER = '+15555550123';
+
+const touchesMessages = (e: LiveEvent) => e.type.startsWith('message.') || e.type === 'call.decided' || e.type === 'conversation.updated' || e.type === 'contact.updated';
+
+export function GetStarted() {
+  const account = useResource<{ account: Account }>('/account');
+  const templates = useResource<{ templates: Template[] }>('/templates');
+  const lines = useResource<{ lines: Line[] }>('/lines');
+  const carriers = useResource<{ carriers: Carrier[] }>('/carriers');
+
+  const demoLine = useMemo(() => {
+    const all = lines.data?.lines ?? [];
+    return all.find((l) => l.number === '+15555550100') ?? all.find((l) => l.carrierKind === 'simulator') ?? null;
+  }, [lines.data]);
+
+  const calls = useResource<{ calls: Call[] }>(demoLine ? `/calls?lineId=${encodeURIComponent(demoLine.id)}&limit=1` : null, (e) => e.type === 'call.decided');
+  const conversations = useResource<{ conversations: Conversation[] }>(demoLine ? `/conversations?lineId=${encodeURIComponent(demoLine.id)}&status=open,pending,snoozed,resolved&limit=100` : null, touchesMessages);
+
+  const [demoCaller, setDemoCaller] = useState(() => localStorage.getItem(DEMO_NUMBER_KEY) ?? FIRST_DEMO_CALLER);
+  const demoConversation = conversations.data?.conversations.find((c) => c.contact.number === demoCaller) ?? null;
+  const demoMessages = useResource<{ messages: Message[] }>(demoConversation ? `/conversations/${demoConversation.id}/messages?limit=100` : null, touchesMessages);
+
+  const tpl = templates.data?.templates.filter((t) => t.scope === 'account') ?? [];
+  const times = tpl.map((t) => new Date(t.updatedAt).getTime());
+  const templateSaved = times.length > 1 && Math.max(...times) - Math.min(...times) > 1000;
+  const demoConvs = conversations.data?.conversations ?? [];
+
+  const steps = [
+    { id: 'business', label: 'Name your business', done: !!account.data && !DEFAULT_NAMES.has(account.data.account.name) },
+    { id: 'message', label: 'Write your text-back message', done: templateSaved },
+    { id: 'demo-phone', label: 'Call the demo line', done: (calls.data?.calls.length ?? 0) > 0 },
+    { id: 'demo-phone', label: 'Reply from the demo phone', done: (demoMessages.data?.messages ?? []).some((m) => m.direction === 'inbound') || demoConvs.some((c) => c.lastMessage?.direction === 'inbound') },
+    { id: 'demo-phone', label: 'Send STOP from the demo phone', done: demoConvs.some((c) => c.contact.optedOut) },
+    { id: 'connect', label: 'Connect a real number', done: (carriers.data?.carriers ?? []).some((c) => c.kind !== 'simulator') },
+  ];
+  const doneCount = steps.filter((s) => s.done).length;
+
+  return (
+    <main id="main" className="page get-started">
+      <div className="page-head">
+        <h1>Get started</h1>
+        <p className="lead-text">
+          Six steps from a fresh install to texting back every missed call. {doneCount === steps.length ? 'All done. Nice work.' : `${doneCount} of ${steps.length} done.`}
+        </p>
+      </div>
+      <div className="progress" aria-hidden="true">
+        <span style={{ width: `${(doneCount / steps.length) * 100}%` }} />
+      </div>
+      <ol className="checklist" role="list" aria-label="Checklist">
+        {steps.map((s) => (
+          <li key={s.label} className={s.done ? 'done' : ''}>
+            <span className="check" aria-hidden="true">
+              {s.done ? '✓' : ''}
+            </span>
+            <a href={`#${s.id}`}>{s.label}</a>
+            <span className="check-state">{s.done ? 'Done' : 'Not done yet'}</span>
+          </li>
+        ))}
+      </ol>
+
+      {account.error ? <ErrorAlert message={account.error} /> : null}
+      {account.data ? <BusinessSection account={account.data.account} onSaved={account.reload} /> : <p className="muted">Loading your business…</p>}
+      {account.data && templates.data ? <MessageSection account={account.data.account} templates={tpl} onSaved={templates.reload} /> : null}
+      <DemoPhoneSection
+        line={demoLine}
+        caller={demoCaller}
+        conversation={demoConversation}
+        messages={demoMessages.data?.messages ?? []}
+        onNewCaller={(n) => {
+          localStorage.setItem(DEMO_NUMBER_KEY, n);
+          setDemoCaller(n);
+        }}
+      />
+      <ConnectSection carriers={carriers.data?.carriers ?? []} onConnected={carriers.reload} />
+    </main>
+  );
+}
+
+// ---------- Business: name, time zone, hours ----------
+
+const WEEKDAYS: Array<[Weekday, string]> = [
+  ['mon', 'Monday'],
+  ['tue', 'Tuesday'],
+  ['wed', 'Wednesday'],
+  ['thu', 'Thursday'],
+  ['fri', 'Friday'],
+  ['sat', 'Saturday'],
+  ['sun', 'Sunday'],
+];
+
+function timeZones(current: string): string[] {
+  let zones: string[] = [];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  const set = new Set(['UTC', ...zones]);
+  set.add(current);
+  return [...set];
+}
+
+type Hours = Record<Weekday, { open: boolean; from: string; to: string; more: number }>;
+
+function toHours(bh: Account['businessHours']): Hours {
+  const out = {} as Hours;
+  for (const [d] of WEEKDAYS) {
+    const ranges = bh[d] ?? [];
+    const first = ranges[0];
+    out[d] = { open: !!first, from: first?.[0] ?? '08:00', to: first?.[1] ?? '17:00', more: Math.max(0, ranges.length - 1) };
+  }
+  return out;
+}
+
+function BusinessSection({ account, onSaved }: { account: Account; onSaved: () => void }) {
+  const { refresh } = useSession();
+  const [name, setName] = useState(account.name);
+  const [timeZone, setTimeZone] = useState(account.timeZone);
+  const [hours, setHours] = useState<Hours>(() => toHours(account.businessHours));
+  const [saved, setSaved] = useState(false);
+  const { busy, error, fields, run } = useAction();
+  const zones = useMemo(() => timeZones(account.timeZone), [account.timeZone]);
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+  const setDay = (d: Weekday, change: Partial<Hours[Weekday]>) => {
+    setSaved(false);
+    setHours((h) => ({ ...h, [d]: { ...h[d], ...change } }));
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const businessHours = {} as Account['businessHours'];
+    for (const [d] of WEEKDAYS) {
+      const h = hours[d];
+      // A day with several opening windows keeps the later ones; the first is edited here.
+      const rest = (account.businessHours[d] ?? []).slice(1);
+      businessHours[d] = h.open ? [[h.from, h.to], ...rest] : [];
+    }
+    const ok = await run(() => patch('/account', { name: name.trim(), timeZone, businessHours }));
+    if (ok !== undefined) {
+      setSaved(true);
+      onSaved();
+      void refresh();
+    }
+  };
+
+  const hoursError = Object.entries(fields).find(([k]) => k.startsWith('businessHours'))?.[1];
+
+  return (
+    <section className="card step" id="business" aria-labelledby="business-h">
+      <h2 id="business-h">
+        <span className="step-no" aria-hidden="true">1</span> Your business
+      </h2>
+      <p className="muted">Your business name goes into every text. Time zone and hours decide which message a caller gets.</p>
+      <form onSubmit={submit} noValidate>
+        <ErrorAlert message={error} />
+        <div className="grid-2">
+          <Field label="Business name" error={fieldText('Business name', fields.name)}>
+            {(p) => <input {...p} autoComplete="organization" required maxLength={100} value={name} onChange={(e) => { setName(e.target.value); setSaved(false); }} />}
+          </Field>
+          <Field
+            label="Time zone"
+            error={fieldText('Time zone', fields.timeZone)}
+            hint={
+              browserZone && browserZone !== timeZone ? (
+                <button type="button" className="btn-link" onClick={() => { setTimeZone(browserZone); setSaved(false); }}>
+                  Use this device's time zone ({browserZone})
+                </button>
+              ) : undefined
+            }
+          >
+            {(p) => (
+              <select {...p} value={timeZone} onChange={(e) => { setTimeZone(e.target.value); setSaved(false); }}>
+                {zones.map((z) => (
+                  <option key={z} value={z}>
+                    {z.replace(/_/g, ' ')}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <fieldset className="hours">
+          <legend>Business hours</legend>
+          {hoursError ? <p className="field-error">Business hours {hoursError}</p> : null}
+          <table className="hours-table">
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Open</th>
+                <th scope="col">Opens</th>
+                <th scope="col">Closes</th>
+              </tr>
+            </thead>
+            <tbody>
+              {WEEKDAYS.map(([d, label]) => {
+                const h = hours[d];
+                return (
+                  <tr key={d} className={h.open ? '' : 'closed'}>
+                    <th scope="row">{label}</th>
+                    <td>
+                      <input type="checkbox" id={`open-${d}`} aria-label={`Open on ${label}`} checked={h.open} onChange={(e) => setDay(d, { open: e.target.checked })} />
+                    </td>
+                    {h.open ? (
+                      <>
+                        <td>
+                          <input type="time" aria-label={`${label} opens at`} value={h.from} onChange={(e) => setDay(d, { from: e.target.value })} />
+                        </td>
+                        <td>
+                          <input type="time" aria-label={`${label} closes at`} value={h.to} onChange={(e) => setDay(d, { to: e.target.value })} />
+                          {h.more ? <span className="muted small"> +{h.more} more</span> : null}
+                        </td>
+                      </>
+                    ) : (
+                      <td colSpan={2} className="muted">
+                        Closed
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </fieldset>
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save business'}
+          </button>
+          {saved ? (
+            <span className="saved" role="status">
+              Saved.
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+// ---------- The text-back message ----------
+
+const SLOTS: Array<[string, string]> = [
+  ['open', 'During business hours'],
+  ['after_hours', 'After hours'],
+  ['weekend', 'At the weekend'],
+  ['holiday', 'On holidays'],
+];
+
+/** The slot a call would get right now (holidays aside), from the account's zone and hours. */
+function slotNow(account: Account): string {
+  try {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: account.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date());
+    const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+    const day = get('weekday').toLowerCase().slice(0, 3) as Weekday;
+    const hm = `${get('hour')}:${get('minute')}`;
+    const open = (account.businessHours[day] ?? []).some(([from, to]) => hm >= from && hm < to);
+    if (open) return 'open';
+    return day === 'sat' || day === 'sun' ? 'weekend' : 'after_hours';
+  } catch {
+    return 'open';
+  }
+}
+
+interface Preview {
+  text: string;
+  characters: number;
+  encoding: string;
+  segments: number;
+  errors: string[];
+}
+
+function localPreview(body: string, account: Account): Preview {
+  const text = body
+    .replace(/\{\{\s*business_name\s*\}\}/g, account.name)
+    .replace(/\{\{\s*first_name\s*\}\}/g, 'there')
+    .replace(/\{\{\s*callback_window\s*\}\}/g, 'within 2 hours')
+    .replace(/\{\{\s*booking_url\s*\}\}/g, 'https://example.com/book');
+  const m = measure(text);
+  return { text, characters: m.characters, encoding: m.encoding, segments: m.segments, errors: [] };
+}
+
+function normaliseErrors(raw: unknown): string[] {
+  if (!raw) return [];
+  if (Array.isArray(raw)) return raw.map((e) => (typeof e === 'string' ? e : (e as { message?: string }).message ?? JSON.stringify(e)));
+  if (typeof raw === 'object') return Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`);
+  return [String(raw)];
+}
+
+function MessageSection({ account, templates, onSaved }: { account: Account; templates: Template[]; onSaved: () => void }) {
+  const nowSlot = useMemo(() => slotNow(account), [account]);
+  const [slot, setSlot] = useState(nowSlot);
+  const current = templates.find((t) => t.slot === slot);
+  const [body, setBody] = useState(current?.body ?? '');
+  const [dirty, setDirty] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [preview, setPreview] = useState<Preview>(() => localPreview(current?.body ?? '', account));
+  const { busy, error, fields, run } = useAction();
+
+  // A different slot, or the saved templates changed: show the stored text unless it is being edited.
+  useEffect(() => {
+    if (!dirty) setBody(current?.body ?? '');
+  }, [current?.body, dirty]);
+
+  // Live preview: instantly from the local count, then the server's own rendering.
+  useEffect(() => {
+    setPreview(localPreview(body, account));
+    if (!body.trim()) return;
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => {
+      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', { body, slot }, { signal: ctrl.signal })
+        .then((p) => {
+          if (typeof p.text !== 'string') return;
+          setPreview({ text: p.text, characters: p.characters ?? 0, encoding: p.encoding ?? 'GSM-7', segments: p.segments ?? 1, errors: normaliseErrors(p.errors) });
+        })
+        .catch(() => undefined);
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      ctrl.abort();
+    };
+  }, [body, slot, account]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const ok = await run(() => put(`/templates/text-back/${slot}`, { body }));
+    if (ok !== undefined) {
+      setDirty(false);
+      setSaved(true);
+      onSaved();
+    }
+  };
+
+  const ucs2 = preview.encoding === 'UCS-2';
+  return (
+    <section className="card step" id="message" aria-labelledby="message-h">
+      <h2 id="message-h">
+        <span className="step-no" aria-hidden="true">2</span> Your text-back message
+      </h2>
+      <p className="muted">
+        What a caller gets when you miss them. <code>{'{{business_name}}'}</code>, <code>{'{{first_name}}'}</code> and <code>{'{{callback_window}}'}</code> are filled in for
+        each caller. Keep “Reply STOP to opt out.”
+      </p>
+      <form onSubmit={submit} noValidate>
+        <ErrorAlert message={error} />
+        <Field label="Which message" hint={slot === nowSlot ? 'This is the one a caller would get right now.' : undefined}>
+          {(p) => (
+            <select {...p} value={slot} onChange={(e) => { setSlot(e.target.value); setDirty(false); setSaved(false); }}>
+              {SLOTS.map(([v, l]) => (
+                <option key={v} value={v}>
+                  {l}
+                  {v === nowSlot ? ' (now)' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div className="grid-2 align-start">
+          <Field label="Text-back message" error={fieldText('Message', fields.body)}>
+            {(p) => <textarea {...p} rows={6} value={body} onChange={(e) => { setBody(e.target.value); setDirty(true); setSaved(false); }} />}
+          </Field>
+          <div className="preview-wrap">
+            <p className="preview-title" aria-hidden="true">
+              What the caller sees
+            </p>
+            <div className="preview" aria-label="Preview" role="group">
+              <p className="bubble bubble-in">{preview.text || <span className="muted">(empty)</span>}</p>
+              <p className={`count-line ${ucs2 ? 'warn' : ''}`}>
+                {measureLine(preview)}
+                {ucs2 ? ' — UCS-2: a special character (like an emoji or curly quote) makes each segment hold only 70 characters.' : ''}
+              </p>
+              {preview.errors.length ? (
+                <ul className="preview-errors">
+                  {preview.errors.map((e) => (
+                    <li key={e}>{e}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </div>
+          </div>
+        </div>
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save message'}
+          </button>
+          {saved ? (
+            <span className="saved" role="status">
+              Saved. The next missed call gets this text.
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+// ---------- The demo phone ----------
+
+interface PhoneMessage {
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+  receivedAt: string;
+}
+
+function nextDemoNumber(n: string): string {
+  const m = /^\+1555555(\d{4})$/.exec(n);
+  const next = m ? Math.min(9999, Number(m[1]) + 1) : 124;
+  return `+1555555${String(next).padStart(4, '0')}`;
+}
+
+function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }: { line: Line | null; caller: string; conversation: Conversation | null; messages: Message[]; onNewCaller: (n: string) => void }) {
+  const phone = useResource<{ messages: PhoneMessage[] }>(`/simulator/phones/${encodeURIComponent(caller)}/messages`, (e) => e.type.startsWith('message.') || e.type === 'call.decided');
+  const [reply, setReply] = useState('');
+  const [calling, setCalling] = useState<string | null>(null);
+  const call = useAction();
+  const send = useAction();
+  const received = phone.data?.messages ?? [];
+
+  // After the call: poll quietly until the text arrives (live events do it too; this is the backstop).
+  useEffect(() => {
+    if (!calling) return;
+    const t = setInterval(phone.reload, 1500);
+    const stop = setTimeout(() => setCalling(null), 45_000);
+    return () => {
+      clearInterval(t);
+      clearTimeout(stop);
+    };
+  }, [calling, phone.reload]);
+  useEffect(() => {
+    if (calling && received.length > 0 && received.some((m) => m.receivedAt > calling)) setCalling(null);
+  }, [received, calling]);
+
+  if (!line) {
+    return (
+      <section className="card step" id="demo-phone" aria-label="Demo phone">
+        <h2>
+          <span className="step-no" aria-hidden="true">3</span> Try it with the demo phone
+        </h2>
+        <p>This install has no simulator line to try. Start Ringback with RINGBACK_DEMO=true on a fresh data directory to get the demo line, or skip to connecting a real number.</p>
+      </section>
+    );
+  }
+
+  const placeCall = async () => {
+    const at = new Date().toISOString();
+    const ok = await call.run(() => post('/simulator/calls', { from: caller, to: line.number, outcome: 'unanswered' }));
+    if (ok !== undefined) setCalling(at);
+  };
+  const sendReply = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!reply.trim()) return;
+    const ok = await send.run(() => post('/simulator/messages', { from: caller, to: line.number, body: reply }));
+    if (ok !== undefined) {
+      setReply('');
+      phone.reload();
+    }
+  };
+  const optedOut = conversation?.contact.optedOut ?? false;
+  const inbound = messages.filter((m) => m.direction === 'inbound');
+
+  return (
+    <section className="card step" id="demo-phone" aria-label="Demo phone">
+      <h2>
+        <span className="step-no" aria-hidden="true">3</span> Try it with the demo phone
+      </h2>
+      <p className="muted">
+        A pretend customer at <strong>{formatPhone(caller)}</strong> calls your demo line <strong>{formatPhone(line.number)}</strong> and nobody picks up. Watch the text-back arrive here and in your
+        inbox at the same moment.
+      </p>
+      <div className="demo-grid">
+        <div className="phone" >
+          <div className="phone-top">
+            <span className="phone-title">Demo phone · {formatPhone(caller)}</span>
+          </div>
+          <div className="phone-screen">
+            <div className="phone-log" role="log" aria-label="Texts on the demo phone" aria-live="polite">
+              {received.length === 0 ? <p className="phone-empty">No texts yet. Call the demo line and let it ring out.</p> : null}
+              {[
+                ...received.map((m) => ({ id: m.id, at: m.receivedAt, mine: false, body: m.body, who: formatPhone(m.from) })),
+                ...inbound.map((m) => ({ id: m.id, at: m.createdAt, mine: true, body: m.body, who: 'You' })),
+              ]
+                .sort((x, y) => x.at.localeCompare(y.at))
+                .map((m) => (
+                  <div key={m.id} className={`bubble ${m.mine ? 'bubble-out' : 'bubble-in'}`}>
+                    <span className="bubble-meta">
+                      {m.mine ? 'You sent' : `From ${m.who}`} · {formatWhen(m.at)}
+                    </span>
+                    {m.body}
+                  </div>
+                ))}
+            </div>
+            {calling ? (
+              <p className="phone-status" role="status">
+                Calling {formatPhone(line.number)}… nobody answers, so Ringback texts back.
+              </p>
+            ) : null}
+          </div>
+          <div className="phone-actions">
+            <ErrorAlert message={call.error} />
+            <button type="button" className="btn btn-call btn-block" onClick={() => void placeCall()} disabled={call.busy || !!calling}>
+              {call.busy || calling ? 'Calling…' : 'Call the demo line'}
+            </button>
+            <form onSubmit={sendReply} className="reply-form" noValidate>
+              <ErrorAlert message={send.error} />
+              <Field label="Reply from the demo phone" hint={optedOut ? 'This number has opted out: the business can no longer text it.' : received.length ? 'Try a question, then try STOP.' : undefined}>
+                {(p) => <input {...p} value={reply} onChange={(e) => setReply(e.target.value)} placeholder="e.g. Can you come Tuesday?" />}
+              </Field>
+              <div className="reply-buttons">
+                <button type="submit" className="btn btn-primary" disabled={send.busy || !reply.trim()}>
+                  Send reply
+                </button>
+                {received.length > 0 && !optedOut ? (
+                  <button type="button" className="btn btn-quiet" onClick={() => setReply('STOP')}>
+                    Try STOP
+                  </button>
+                ) : null}
+              </div>
+            </form>
+          </div>
+        </div>
+        <div className="demo-side">
+          <h3>In your inbox</h3>
+          {conversation ? (
+            <div className="demo-conv">
+              <p>
+                <Link to={`/inbox/${conversation.id}`} className="strong-link">
+                  {formatPhone(conversation.contact.number)}
+                </Link>{' '}
+                {conversation.unreadCount ? <span className="badge">{conversation.unreadCount} unread</span> : null}
+                {optedOut ? <span className="badge badge-warn">Opted out</span> : null}
+              </p>
+              {conversation.lastMessage ? (
+                <p className="muted">
+                  {conversation.lastMessage.direction === 'inbound' ? 'They wrote: ' : 'You texted: '}“{conversation.lastMessage.preview}”
+                </p>
+              ) : null}
+              <p className="small">Open it to answer from the inbox: your reply lands on the demo phone.</p>
+            </div>
+          ) : (
+            <p className="muted">The conversation appears here and in the Inbox as soon as the text-back goes out.</p>
+          )}
+          <h3>What to try</h3>
+          <ol className="try-list">
+            <li>Call the demo line. The text-back arrives in a few seconds.</li>
+            <li>Reply from the demo phone. It shows up in the inbox at once.</li>
+            <li>Send STOP. The demo phone gets the opt-out confirmation and Ringback never texts this number again.</li>
+          </ol>
+          {optedOut ? (
+            <p>
+              <button type="button" className="btn btn-quiet" onClick={() => onNewCaller(nextDemoNumber(caller))}>
+                Use a new demo caller
+              </button>
+            </p>
+          ) : null}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+// ---------- Connect a real number ----------
+
+function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConnected: () => void }) {
+  const [kind, setKind] = useState<'twilio' | 'telnyx'>('twilio');
+  const [creds, setCreds] = useState<Record<string, string>>({});
+  const [result, setResult] = useState<{ ok: boolean; lines: string[] } | null>(null);
+  const { busy, error, fields, run, setError } = useAction();
+  const real = carriers.filter((c) => c.kind !== 'simulator');
+  const set = (k: string, v: string) => setCreds((c) => ({ ...c, [k]: v }));
+
+  const describe = (name: string, check: CarrierCheck): { ok: boolean; lines: string[] } => {
+    const lines: string[] = [];
+    if (check.ok) lines.push(`${name} is connected and everything checks out.`);
+    else lines.push(`${name} is connected, but some things need fixing:`);
+    lines.push(...check.problems);
+    for (const l of check.lines) {
+      if (l.ok) lines.push(`${formatPhone(l.number)}: set up correctly.`);
+      else lines.push(...l.problems.map((p) => `${formatPhone(l.number)}: ${p}`));
+    }
+    if (check.lines.length === 0) lines.push('Next: add a line for one of your numbers so its calls come through Ringback.');
+    return { ok: check.ok, lines };
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setResult(null);
+    const body = kind === 'twilio' ? { kind, accountSid: creds.accountSid ?? '', authToken: creds.authToken ?? '' } : { kind, apiKey: creds.apiKey ?? '', publicKey: creds.publicKey ?? '' };
+    const res = await run(async () => {
+      const created = await post<{ carrier: Carrier } | Carrier>('/carriers', body);
+      const carrier = 'carrier' in created ? created.carrier : created;
+      onConnected();
+      const check = await post<CarrierCheck>(`/carriers/${carrier.id}/check`, {});
+      return describe(kind === 'twilio' ? 'Twilio' : 'Telnyx', check);
+    });
+    if (res) {
+      setResult(res);
+      setCreds({});
+    }
+  };
+
+  const recheck = async (c: Carrier) => {
+    setResult(null);
+    setError(null);
+    const res = await run(async () => describe(c.name || c.kind, await post<CarrierCheck>(`/carriers/${c.id}/check`, {})));
+    if (res) setResult(res);
+  };
+
+  return (
+    <section className="card step" id="connect" aria-labelledby="connect-h">
+      <h2 id="connect-h">
+        <span className="step-no" aria-hidden="true">4</span> Connect a real number
+      </h2>
+      <p className="muted">When the demo makes sense, connect your Twilio or Telnyx account. Ringback checks the credentials with the carrier before it stores them, encrypted.</p>
+      {real.length ? (
+        <ul className="plain-list">
+          {real.map((c) => (
+            <li key={c.id}>
+              <strong>{c.name || c.kind}</strong> <span className="muted">({c.kind}, connected {formatWhen(c.createdAt)})</span>{' '}
+              <button type="button" className="btn btn-quiet btn-small" onClick={() => void recheck(c)} disabled={busy}>
+                Check {c.name || c.kind} again
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form onSubmit={submit} noValidate>
+        <Field label="Carrier">
+          {(p) => (
+            <select {...p} value={kind} onChange={(e) => { setKind(e.target.value as 'twilio' | 'telnyx'); setResult(null); setError(null); }}>
+              <option value="twilio">Twilio</option>
+              <option value="telnyx">Telnyx</option>
+            </select>
+          )}
+        </Field>
+        {kind === 'twilio' ? (
+          <div className="grid-2">
+            <Field label="Account SID" hint="Starts with AC. In the Twilio Console, on the account's home page." error={fieldText('Account SID', fields.accountSid)}>
+              {(p) => <input {...p} autoComplete="off" spellCheck={false} value={creds.accountSid ?? ''} onChange={(e) => set('accountSid', e.target.value)} />}
+            </Field>
+            <Field label="Auth Token" error={fieldText('Auth Token', fields.authToken)}>
+              {(p) => <input {...p} type="password" autoComplete="off" value={creds.authToken ?? ''} onChange={(e) => set('authToken', e.target.value)} />}
+            </Field>
+          </div>
+        ) : (
+          <div className="grid-2">
+            <Field label="API key" hint="Telnyx Mission Control → Auth → API Keys." error={fieldText('API key', fields.apiKey)}>
+              {(p) => <input {...p} type="password" autoComplete="off" value={creds.apiKey ?? ''} onChange={(e) => set('apiKey', e.target.value)} />}
+            </Field>
+            <Field label="Public key" hint="Mission Control → Auth → Public Key, for checking webhook signatures." error={fieldText('Public key', fields.publicKey)}>
+              {(p) => <input {...p} autoComplete="off" spellCheck={false} value={creds.publicKey ?? ''} onChange={(e) => set('publicKey', e.target.value)} />}
+            </Field>
+          </div>
+        )}
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Checking…' : 'Check and connect'}
+          </button>
+        </div>
+        <div role="status" className="connect-status">
+          {busy ? <p>Asking the carrier…</p> : null}
+          {error ? <p className="result-bad">Not connected: {error}</p> : null}
+          {result ? (
+            <ul className={result.ok ? 'result-good' : 'result-bad'}>
+              {result.lines.map((l, i) => (
+                <li key={i}>{l}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
