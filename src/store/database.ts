@@ -11,6 +11,7 @@ import type { Database } from './schema.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as carriers from './migrations/0002-carriers.ts';
 import * as followThrough from './migrations/0003-follow-through.ts';
+import * as sessions from './migrations/0004-sessions.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-carriers': carriers,
   '0003-follow-through': followThrough,
+  '0004-sessions': sessions,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

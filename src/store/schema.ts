@@ -52,6 +52,32 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 (hex) of the cookie's random token. */
+  token_hash: string;
+  user_id: string;
+  account_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export type AuthTokenKind = 'reset' | 'invite' | 'welcome';
+
+export interface AuthTokensTable {
+  id: string;
+  token_hash: string;
+  kind: AuthTokenKind;
+  user_id: string;
+  account_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface CarrierConnectionsTable {
   id: string;
   account_id: string;
@@ -424,6 +450,8 @@ export interface Database {
   users: UsersTable;
   memberships: MembershipsTable;
   api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  auth_tokens: AuthTokensTable;
   carrier_connections: CarrierConnectionsTable;
   lines: LinesTable;
   templates: TemplatesTable;
@@ -471,3 +499,5 @@ export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type User = Selectable<UsersTable>;
 export type Membership = Selectable<MembershipsTable>;
+export type Session = Selectable<SessionsTable>;
+export type AuthToken = Selectable<AuthTokensTable>;
