@@ -128,6 +128,9 @@ async function start(config: Config): Promise<number> {
     '',
     `  Ringback is running at ${shown}   (data in ${config.dataDir})`,
     '',
+    ...(boot.welcomeToken
+      ? [`  Open ${shown}/welcome?token=${boot.welcomeToken} to sign in and set your password   (works once, for 24 hours)`, '']
+      : []),
     boot.generatedPassword
       ? `  Owner sign-in: ${boot.owner.email} / ${boot.generatedPassword}   (shown once; set RINGBACK_ADMIN_PASSWORD to choose it)`
       : `  Owner sign-in: ${boot.owner.email}${boot.created ? ' with RINGBACK_ADMIN_PASSWORD' : ' (password set on first start, or RINGBACK_ADMIN_PASSWORD)'}`,

@@ -1,9 +1,10 @@
 // The Fastify app: health and metrics, carrier webhooks, and the authenticated API.
+import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../services/access.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { requireApiKey } from './auth.ts';
+import { requireSignIn } from './auth.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerAccountRoutes } from './routes/api-account.ts';
 import { registerCallRoutes } from './routes/api-calls.ts';
@@ -21,6 +22,8 @@ import { registerWebhookEndpointRoutes } from './routes/api-webhook-endpoints.ts
 import { registerSequenceRoutes } from './routes/api-sequences.ts';
 import { registerTaskRoutes } from './routes/api-tasks.ts';
 import { registerLeadRoutes } from './routes/api-leads.ts';
+import { registerAuthRoutes } from './routes/api-auth.ts';
+import { registerMeasureRoutes } from './routes/api-measure.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 
 export interface AppDeps {
@@ -46,9 +49,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerWebhookRoutes(app, deps.ctx);
   // The browser app (web/dist) at `/`; worker processes (routes 'health') serve none.
   registerWebAppRoutes(app);
+  // Sessions of the web app (rb_session); the cookie is a random token, so it is not signed.
+  app.register(cookie);
+  app.register(async (authApi) => registerAuthRoutes(authApi, deps.ctx, deps.auth), { prefix: '/api/v1/auth' });
   app.register(
     async (api) => {
-      requireApiKey(api, deps.auth);
+      requireSignIn(api, deps.auth, deps.ctx);
       registerAccountRoutes(api, deps.ctx);
       registerLineRoutes(api, deps.ctx);
       registerCarrierRoutes(api, deps.ctx);
@@ -63,6 +69,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       registerSequenceRoutes(api, deps.ctx);
       registerTaskRoutes(api, deps.ctx);
       registerLeadRoutes(api, deps.ctx);
+      registerMeasureRoutes(api, deps.ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -10,7 +10,10 @@ import { AppError, notFound } from './errors.ts';
 export interface Principal {
   accountId: string;
   userId: string;
-  apiKeyId: string;
+  /** The API key the request came with; null when it came with a browser session. */
+  apiKeyId: string | null;
+  /** The browser session (services/sessions.ts) the request came with. */
+  sessionId?: string | null;
 }
 
 export interface ApiKeyView {

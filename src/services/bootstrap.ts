@@ -13,6 +13,7 @@ import { newId } from '../store/ids.ts';
 import type { Tx } from '../store/database.ts';
 import { generateApiKey, generatePassword, hashApiKey, hashPassword, storeApiKey, verifyPassword } from './access.ts';
 import type { ServiceContext } from './context.ts';
+import { issueToken } from './sign-in.ts';
 
 export const DEMO_LINE_NUMBER = '+15555550100';
 /** The owner's (fictional) cell phone that the demo line rings. */
@@ -25,6 +26,8 @@ export interface BootstrapResult {
   generatedPassword?: string;
   generatedApiKey?: string;
   demoLine?: string;
+  /** First start only: signs the owner in once at /welcome?token=… (24 hours), to set their password. */
+  welcomeToken?: string;
   /** A key the local CLI reads from the data dir to drive this server. */
   cliKey: string;
 }
@@ -95,6 +98,7 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
       api_base_url: null,
       created_at: now,
     });
+    const welcomeToken = await issueToken(tx.db, 'welcome', { userId, accountId }, ctx.clock());
     let demoLine: string | undefined;
     if (config.demo) {
       await insertLine(tx.db, {
@@ -116,6 +120,7 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
       ...(config.adminPassword ? {} : { generatedPassword: password }),
       ...(config.adminApiKey ? {} : { generatedApiKey: apiKey }),
       ...(demoLine ? { demoLine } : {}),
+      welcomeToken,
     };
   });
   const cliKey = await ensureCliKey(ctx, result.owner, now);

@@ -9,6 +9,8 @@ import * as team from '../store/team-repository.ts';
 import type { MemberRow } from '../store/team-repository.ts';
 import type { Principal } from './access.ts';
 import type { ServiceContext } from './context.ts';
+import { issueToken, sendInvitation } from './sign-in.ts';
+import { findAccount } from '../store/accounts-repository.ts';
 import { AppError, conflict, notFound, unprocessable, type FieldError } from './errors.ts';
 
 export interface MemberView {
@@ -70,18 +72,27 @@ export interface NewMember {
   phone?: string | undefined;
 }
 
-export async function addMember(ctx: ServiceContext, principal: Principal, input: NewMember): Promise<MemberView> {
+export interface AddedMember {
+  member: MemberView;
+  /**
+   * A new person's invitation (sign-in/sign-in.ts): emailed when mail is set up; otherwise `url`
+   * is for the owner to pass on. Null for someone who already has a sign-in (another account's member).
+   */
+  invitation: { emailed: boolean; url: string | null } | null;
+}
+
+export async function addMember(ctx: ServiceContext, principal: Principal, input: NewMember): Promise<AddedMember> {
   const actor = await actorOf(ctx, principal);
   if (!manages(actor)) throw forbidden('only owners and admins may add people to the team');
   const email = input.email.trim().toLowerCase();
   const now = ctx.clock().toISOString();
-  return ctx.store.transaction(async (tx) => {
+  const added = await ctx.store.transaction(async (tx) => {
     if (await team.findMemberByEmail(tx.db, principal.accountId, email)) {
       throw new AppError('conflict', `${email} is already a member of this account`, [{ field: 'email', message: 'is already a member of this account' }]);
     }
     // One person, one user: someone who already belongs to another account joins this one as
     // they are (their name and phone are theirs to change, not this account's).
-    await team.insertUserIfNew(tx.db, {
+    const newUser = await team.insertUserIfNew(tx.db, {
       id: newId('usr'),
       email,
       name: input.name,
@@ -98,8 +109,19 @@ export async function addMember(ctx: ServiceContext, principal: Principal, input
       created_at: now,
     });
     if (!added) throw new AppError('conflict', `${email} is already a member of this account`, [{ field: 'email', message: 'is already a member of this account' }]);
-    return present((await team.findMember(tx.db, principal.accountId, userId))!);
+    // Invited people set their own password from the link; nobody else ever knows it.
+    const inviteToken = newUser ? await issueToken(tx.db, 'invite', { userId, accountId: principal.accountId }, ctx.clock()) : null;
+    const account = await findAccount(tx.db, principal.accountId);
+    return { member: present((await team.findMember(tx.db, principal.accountId, userId))!), inviteToken, accountName: account?.name ?? 'Ringback' };
   });
+  if (!added.inviteToken) return { member: added.member, invitation: null };
+  const invitation = await sendInvitation(ctx, {
+    token: added.inviteToken,
+    email,
+    accountName: added.accountName,
+    invitedBy: actor.name ?? actor.email,
+  });
+  return { member: added.member, invitation: { emailed: invitation.emailed, url: invitation.emailed ? null : invitation.url } };
 }
 
 export interface MemberPatch {

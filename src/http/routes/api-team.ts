@@ -55,7 +55,14 @@ export function registerTeamRoutes(api: FastifyInstance, ctx: ServiceContext): v
 
   api.post('/team', async (request, reply) => {
     const input = parseInput(AddMember, request.body);
-    return reply.status(201).send({ member: await addMember(ctx, principalOf(request), input) });
+    const { member, invitation } = await addMember(ctx, principalOf(request), input);
+    // inviteUrl: present when the invitation could not be emailed (no RINGBACK_SMTP_URL, or the
+    // mail server refused); pass it on to the person, who sets their password there.
+    return reply.status(201).send({
+      member,
+      invitation: invitation ? { emailed: invitation.emailed } : null,
+      ...(invitation?.url ? { inviteUrl: invitation.url } : {}),
+    });
   });
 
   api.patch<{ Params: { userId: string } }>('/team/:userId', async (request) => {
