@@ -224,6 +224,8 @@ describe('sign-in', () => {
     const asEmail = await here.call('POST', '/api/v1/auth/password', { currentPassword: OWNER_PASSWORD, newPassword: OWNER_EMAIL });
     assert.equal(asEmail.status, 400);
     assert.match(asEmail.body.error.message, /newPassword must not be your email address/);
+    const noCurrent = await here.call('POST', '/api/v1/auth/password', { newPassword: 'a brand new password' });
+    assert.deepEqual(noCurrent.body.error.fields, [{ field: 'currentPassword', message: 'is required' }]);
     const wrongCurrent = await here.call('POST', '/api/v1/auth/password', { currentPassword: 'nope nope nope', newPassword: 'a brand new password' });
     assert.equal(wrongCurrent.status, 400);
     assert.equal(wrongCurrent.body.error.fields[0].field, 'currentPassword');
@@ -329,9 +331,14 @@ describe('first start: the welcome link', () => {
         assert.equal(welcomed.status, 200, JSON.stringify(welcomed.body));
         assert.equal(welcomed.body.role, 'owner');
         assert.ok(b.cookie);
-        // Signed in, the owner sets a password of their own.
-        const set = await b.call('POST', '/api/v1/auth/password', { currentPassword: boot.generatedPassword, newPassword: 'my own owner password' });
+        // Signed in, the owner sets a password of their own without the generated one, once.
+        const set = await b.call('POST', '/api/v1/auth/password', { newPassword: 'my own owner password' });
         assert.equal(set.status, 204, JSON.stringify(set.body));
+        const twice = await b.call('POST', '/api/v1/auth/password', { newPassword: 'another owner password' });
+        assert.equal(twice.status, 400);
+        assert.deepEqual(twice.body.error.fields, [{ field: 'currentPassword', message: 'is required' }]);
+        assert.equal((await new Browser(boot.url).login('owner@ringback.local', 'my own owner password')).status, 200);
+        assert.equal((await new Browser(boot.url).login('owner@ringback.local', boot.generatedPassword!)).status, 401);
         const again = await new Browser(boot.url).call('POST', '/api/v1/auth/welcome', { token: boot.welcomeToken });
         assert.equal(again.status, 400);
         assert.equal(again.body.error.fields[0].field, 'token');

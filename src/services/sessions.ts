@@ -38,6 +38,8 @@ export interface OpenedSession {
 export interface ResolvedSession {
   principal: Principal;
   csrfToken: string;
+  /** Opened from the welcome link less than an hour ago: may set a password without the current one. */
+  maySetPassword: boolean;
   signedIn: SignedIn;
 }
 
@@ -60,6 +62,7 @@ export async function openSession(
   ctx: ServiceContext,
   db: Db,
   who: { userId: string; email: string; name: string | null; accountId: string; accountName: string; role: Role },
+  opts: { setPasswordForMs?: number } = {},
 ): Promise<OpenedSession> {
   const now = ctx.clock().getTime();
   const token = randomToken();
@@ -76,6 +79,7 @@ export async function openSession(
     last_seen_at: new Date(now).toISOString(),
     expires_at: expiresAt.toISOString(),
     revoked_at: null,
+    set_password_until: opts.setPasswordForMs ? new Date(now + opts.setPasswordForMs).toISOString() : null,
   });
   return {
     token,
@@ -86,12 +90,18 @@ export async function openSession(
 }
 
 /** Opens a session in the user's first account (or the given one); null when they belong to none. */
-export async function openSessionForUser(ctx: ServiceContext, db: Db, userId: string, accountId?: string): Promise<OpenedSession | null> {
+export async function openSessionForUser(
+  ctx: ServiceContext,
+  db: Db,
+  userId: string,
+  accountId?: string,
+  opts: { setPasswordForMs?: number } = {},
+): Promise<OpenedSession | null> {
   const user = await sessions.findUserById(db, userId);
   if (!user) return null;
   const membership = accountId ? await sessions.findMembership(db, accountId, userId) : (await sessions.listMemberships(db, userId))[0];
   if (!membership) return null;
-  return openSession(ctx, db, { userId, email: user.email, name: user.name, ...membership });
+  return openSession(ctx, db, { userId, email: user.email, name: user.name, ...membership }, opts);
 }
 
 /** The live session a cookie names, extending its idle window; null when there is none. */
@@ -106,6 +116,7 @@ export async function resolveSession(ctx: ServiceContext, token: string): Promis
   return {
     principal: { accountId: row.account_id, userId: row.user_id, apiKeyId: null, sessionId: row.id },
     csrfToken: row.csrf_token,
+    maySetPassword: row.set_password_until !== null && Date.parse(row.set_password_until) > now,
     signedIn: {
       user: { id: row.user_id, email: row.email, name: row.user_name },
       account: { id: row.account_id, name: row.account_name },

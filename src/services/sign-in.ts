@@ -18,6 +18,9 @@ export const TOKEN_LIFETIME_MS: Record<AuthTokenKind, number> = {
   welcome: 24 * 3_600_000,
 };
 
+/** After the welcome link, how long the owner may set a password without the generated one. */
+export const WELCOME_SET_PASSWORD_MS = 3_600_000;
+
 const PAGE: Record<AuthTokenKind, string> = { reset: 'reset-password', invite: 'accept-invite', welcome: 'welcome' };
 
 /** Where people open the web app: RINGBACK_PUBLIC_URL, else this server's own address. */
@@ -69,10 +72,21 @@ async function spendToken(ctx: ServiceContext, db: Db, kind: AuthTokenKind, toke
   return row;
 }
 
-export async function changePassword(ctx: ServiceContext, principal: Principal, input: { currentPassword: string; newPassword: string }): Promise<void> {
+/**
+ * `currentPassword` may be left out only by a session opened from the welcome link, within its
+ * hour (`maySetPassword`): the owner never chose the generated password.
+ */
+export async function changePassword(
+  ctx: ServiceContext,
+  principal: Principal,
+  input: { currentPassword?: string | undefined; newPassword: string },
+  opts: { maySetPassword?: boolean } = {},
+): Promise<void> {
   const user = await sessions.findUserById(ctx.store.db, principal.userId);
   if (!user) throw new AppError('unauthorized', 'this user no longer exists');
-  if (!user.passwordHash.startsWith('scrypt$') || !verifyPassword(input.currentPassword, user.passwordHash)) {
+  if (input.currentPassword === undefined) {
+    if (!opts.maySetPassword) throw invalid([{ field: 'currentPassword', message: 'is required' }]);
+  } else if (!user.passwordHash.startsWith('scrypt$') || !verifyPassword(input.currentPassword, user.passwordHash)) {
     throw invalid([{ field: 'currentPassword', message: 'is wrong' }]);
   }
   const fields = checkNewPassword(input.newPassword, user.email);
@@ -83,6 +97,7 @@ export async function changePassword(ctx: ServiceContext, principal: Principal, 
     // Whoever else is signed in as this user (a lost phone, a shared laptop) is signed out.
     await sessions.revokeUserSessions(tx.db, user.userId, now, principal.sessionId ?? undefined);
     await sessions.spendEarlierAuthTokens(tx.db, user.userId, 'reset', now);
+    if (principal.sessionId) await sessions.endSetPasswordWindow(tx.db, principal.sessionId);
   });
 }
 
@@ -181,7 +196,7 @@ export async function acceptInvitation(ctx: ServiceContext, input: { token: stri
 export async function redeemWelcome(ctx: ServiceContext, token: string): Promise<OpenedSession> {
   return ctx.store.transaction(async (tx) => {
     const row = await spendToken(ctx, tx.db, 'welcome', token, 'welcome');
-    const opened = await openSessionForUser(ctx, tx.db, row.user_id, row.account_id);
+    const opened = await openSessionForUser(ctx, tx.db, row.user_id, row.account_id, { setPasswordForMs: WELCOME_SET_PASSWORD_MS });
     if (!opened) throw badToken('welcome');
     return opened;
   });

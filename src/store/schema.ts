@@ -63,6 +63,8 @@ export interface SessionsTable {
   last_seen_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** Welcome sessions: the password may be set without the current one until then. */
+  set_password_until: Generated<string | null>;
 }
 
 export type AuthTokenKind = 'reset' | 'invite' | 'welcome';

@@ -36,6 +36,11 @@ export async function touchSession(db: Db, id: string, lastSeenAt: string, expir
   await db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
+/** Ends the welcome session's right to set a password without the current one. */
+export async function endSetPasswordWindow(db: Db, id: string): Promise<void> {
+  await db.updateTable('sessions').set({ set_password_until: null }).where('id', '=', id).execute();
+}
+
 export async function revokeSession(db: Db, id: string, now: string): Promise<void> {
   await db.updateTable('sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }

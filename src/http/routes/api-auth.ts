@@ -14,7 +14,7 @@ const password = z.string().min(1, 'must not be empty').max(200, 'must be at mos
 const token = z.string().min(1, 'must not be empty').max(200, 'is not a valid link token');
 
 const Login = z.strictObject({ email, password });
-const ChangePassword = z.strictObject({ currentPassword: password, newPassword: z.string().max(200, 'must be at most 200 characters') });
+const ChangePassword = z.strictObject({ currentPassword: password.optional(), newPassword: z.string().max(200, 'must be at most 200 characters') });
 const ResetRequest = z.strictObject({ email });
 const ResetComplete = z.strictObject({ token, newPassword: z.string().max(200, 'must be at most 200 characters') });
 const AcceptInvitation = z.strictObject({
@@ -68,9 +68,9 @@ export function registerAuthRoutes(api: FastifyInstance, ctx: ServiceContext, au
   });
 
   api.post('/password', async (request, reply) => {
-    const { principal } = await authenticateRequest(request, auth, ctx);
+    const { principal, session } = await authenticateRequest(request, auth, ctx);
     const input = parseInput(ChangePassword, request.body);
-    await changePassword(ctx, principal, input);
+    await changePassword(ctx, principal, input, { maySetPassword: session?.maySetPassword ?? false });
     return reply.status(204).send();
   });
 

@@ -17,6 +17,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The earlier of 14 days after last use and 30 days after sign-in.
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('revoked_at', 'text')
+    // Opened from the first-start welcome link: until then, the owner may set a password without
+    // giving the current one (which they never chose).
+    .addColumn('set_password_until', 'text')
     .execute();
   await db.schema.createIndex('sessions_user_idx').on('sessions').columns(['user_id', 'revoked_at']).execute();
 
