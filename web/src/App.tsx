@@ -148,7 +148,7 @@ function Shell({ path, children }: { path: string; children: React.ReactNode }) 
   const [live, setLive] = useState(true);
   useEffect(() => onConnectionChange(setLive), []);
   return (
-    <div className="shell">
+    <div className={`shell ${path.startsWith('/inbox') ? 'shell-fill' : ''}`}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>

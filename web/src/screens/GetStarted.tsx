@@ -79,6 +79,7 @@ export function GetStarted() {
         line={demoLine}
         caller={demoCaller}
         conversation={demoConversation}
+        latestCall={calls.data?.calls[0] ?? null}
         messages={demoMessages.data?.messages ?? []}
         onNewCaller={(n) => {
           localStorage.setItem(DEMO_NUMBER_KEY, n);
@@ -211,7 +212,12 @@ function BusinessSection({ account, onSaved }: { account: Account; onSaved: () =
                 const h = hours[d];
                 return (
                   <tr key={d} className={h.open ? '' : 'closed'}>
-                    <th scope="row">{label}</th>
+                    <th scope="row">
+                      <span className="day-long">{label}</span>
+                      <span className="day-short" aria-hidden="true">
+                        {label.slice(0, 3)}
+                      </span>
+                    </th>
                     <td>
                       <input type="checkbox" id={`open-${d}`} aria-label={`Open on ${label}`} checked={h.open} onChange={(e) => setDay(d, { open: e.target.checked })} />
                     </td>
@@ -423,7 +429,7 @@ function nextDemoNumber(n: string): string {
   return `+1555555${String(next).padStart(4, '0')}`;
 }
 
-function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }: { line: Line | null; caller: string; conversation: Conversation | null; messages: Message[]; onNewCaller: (n: string) => void }) {
+function DemoPhoneSection({ line, caller, conversation, latestCall, messages, onNewCaller }: { line: Line | null; caller: string; conversation: Conversation | null; latestCall: Call | null; messages: Message[]; onNewCaller: (n: string) => void }) {
   const phone = useResource<{ messages: PhoneMessage[] }>(`/simulator/phones/${encodeURIComponent(caller)}/messages`, (e) => e.type.startsWith('message.') || e.type === 'call.decided');
   const [reply, setReply] = useState('');
   const [calling, setCalling] = useState<string | null>(null);
@@ -441,9 +447,18 @@ function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }:
       clearTimeout(stop);
     };
   }, [calling, phone.reload]);
+  const [outcome, setOutcome] = useState<string | null>(null);
   useEffect(() => {
-    if (calling && received.length > 0 && received.some((m) => m.receivedAt > calling)) setCalling(null);
-  }, [received, calling]);
+    if (!calling) return;
+    if (received.some((m) => m.receivedAt > calling)) {
+      setCalling(null);
+      setOutcome(null);
+    } else if (latestCall && latestCall.startedAt >= calling.slice(0, 19) && latestCall.decision && latestCall.decision.action !== 'send') {
+      // Not texted (e.g. this caller was texted in the last 24 hours, or opted out): say why.
+      setCalling(null);
+      setOutcome(latestCall.decision.explanation);
+    }
+  }, [received, calling, latestCall]);
 
   if (!line) {
     return (
@@ -458,6 +473,7 @@ function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }:
 
   const placeCall = async () => {
     const at = new Date().toISOString();
+    setOutcome(null);
     const ok = await call.run(() => post('/simulator/calls', { from: caller, to: line.number, outcome: 'unanswered' }));
     if (ok !== undefined) setCalling(at);
   };
@@ -488,7 +504,7 @@ function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }:
             <span className="phone-title">Demo phone · {formatPhone(caller)}</span>
           </div>
           <div className="phone-screen">
-            <div className="phone-log" role="log" aria-label="Texts on the demo phone" aria-live="polite">
+            <div className="phone-log" role="log" aria-label="Texts on the demo phone" aria-live="polite" tabIndex={0}>
               {received.length === 0 ? <p className="phone-empty">No texts yet. Call the demo line and let it ring out.</p> : null}
               {[
                 ...received.map((m) => ({ id: m.id, at: m.receivedAt, mine: false, body: m.body, who: formatPhone(m.from) })),
@@ -504,11 +520,10 @@ function DemoPhoneSection({ line, caller, conversation, messages, onNewCaller }:
                   </div>
                 ))}
             </div>
-            {calling ? (
-              <p className="phone-status" role="status">
-                Calling {formatPhone(line.number)}… nobody answers, so Ringback texts back.
-              </p>
-            ) : null}
+            <div role="status">
+              {calling ? <p className="phone-status">Calling {formatPhone(line.number)}… nobody answers, so Ringback texts back.</p> : null}
+              {outcome ? <p className="phone-status phone-status-skip">The call was missed. {outcome}</p> : null}
+            </div>
           </div>
           <div className="phone-actions">
             <ErrorAlert message={call.error} />

@@ -415,9 +415,10 @@ function ContactPanel({ conversation, notes, onNote, members }: { conversation: 
       <h2 className="sr-only">Contact</h2>
       <div className="contact-card">
         <p className="contact-name">{contactName(conversation.contact)}</p>
-        <p className="muted">{formatPhone(conversation.contact.number)}</p>
+        {conversation.contact.name ? <p className="muted">{formatPhone(conversation.contact.number)}</p> : <p className="muted small">No name saved</p>}
         <a className="btn btn-call" href={`tel:${conversation.contact.number}`}>
-          <span aria-hidden="true">📞 </span>Call
+          <PhoneIcon />
+          Call
         </a>
         <ul className="facts">
           {conversation.contact.optedOut ? (
@@ -513,4 +514,12 @@ function describe(item: TimelineItem, members: Member[]): string {
     default:
       return item.type.replace(/_/g, ' ');
   }
+}
+
+function PhoneIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="currentColor">
+      <path d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z" />
+    </svg>
+  );
 }
