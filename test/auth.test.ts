@@ -359,3 +359,34 @@ describe('first start: the welcome link', () => {
     }
   });
 });
+
+describe('sign-in behind https, and the per-address limit', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ RINGBACK_PUBLIC_URL: 'https://ringback.example.com' });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test('with an https public URL the cookie is Secure', async () => {
+    const res = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: OWNER_EMAIL, password: OWNER_PASSWORD }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.getSetCookie().find((c) => c.startsWith('rb_session=')) ?? '', /; Secure/i);
+  });
+
+  test('twenty failed sign-ins from one address, whatever the emails: the next is refused with 429', async () => {
+    const b = new Browser(server.url);
+    for (let i = 0; i < 20; i++) assert.equal((await b.login(`guess${i}@example.com`, 'wrong password')).status, 401);
+    const limited = await b.login(OWNER_EMAIL, OWNER_PASSWORD);
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    assert.match(limited.body.error.message, /too many failed sign-ins for this address/);
+    // API keys are not sign-ins: they keep working.
+    assert.equal((await server.api('GET', '/api/v1/auth/me')).status, 200);
+  });
+});
