@@ -1,5 +1,7 @@
 # Ringback: the server runs its TypeScript directly with Node 24's type stripping, so the image
-# holds src/ and the runtime dependencies only (no TypeScript, no build step).
+# holds src/ and the runtime dependencies only (no TypeScript). The one build step is the web app:
+# Vite (a runtime dependency for that reason) builds web/ into web/dist, which the server serves
+# at `/`.
 #
 #   docker build -t ringback .
 #   docker run -d --name ringback --stop-timeout 30 -p 3000:3000 -v ringback-data:/app/data ringback
@@ -10,11 +12,18 @@ FROM node:24-bookworm-slim
 
 WORKDIR /app
 
-# Runtime dependencies only, exactly as locked. No package has an install script, so the slim
-# image needs no compiler.
+# Runtime dependencies only, exactly as locked. No dependency has an install script, so the slim
+# image needs no compiler. --ignore-scripts skips our own postinstall (scripts/ is not in the
+# build context); the next step does the same build with Vite's API.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
+
+# The web app, built from source in the image (a web/dist from the build context is replaced).
+COPY web ./web
+RUN rm -rf web/dist \
+ && node --input-type=module -e "const { build } = await import('vite'); await build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });" \
+ && test -f web/dist/index.html
 
 COPY src ./src
 
