@@ -17,6 +17,7 @@ const FIRST_DEMO_CALLER = '+15555550123';
 const touchesMessages = (e: LiveEvent) => e.type.startsWith('message.') || e.type === 'call.decided' || e.type === 'conversation.updated' || e.type === 'contact.updated';
 
 export function GetStarted() {
+  const { session } = useSession();
   const account = useResource<{ account: Account }>('/account');
   const templates = useResource<{ templates: Template[] }>('/templates');
   const lines = useResource<{ lines: Line[] }>('/lines');
@@ -57,6 +58,9 @@ export function GetStarted() {
           Six steps from a fresh install to texting back every missed call. {doneCount === steps.length ? 'All done. Nice work.' : `${doneCount} of ${steps.length} done.`}
         </p>
       </div>
+      {session.role === 'agent' ? (
+        <p className="alert alert-warn">You are signed in as an agent: you can try the demo phone, but only an owner or admin can change the business, the message or the carrier.</p>
+      ) : null}
       <div className="progress" aria-hidden="true">
         <span style={{ width: `${(doneCount / steps.length) * 100}%` }} />
       </div>

@@ -1,7 +1,7 @@
 // Signing in and the pages reached from emailed or printed links: forgot password, reset password,
 // accept an invitation, and the first-run welcome link that `npm start` prints.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, post, type Session } from '../api.ts';
+import { post, setCsrfToken, type Session } from '../api.ts';
 import { useAction } from '../hooks.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { ErrorAlert, Field, fieldText } from '../ui/Field.tsx';
@@ -135,7 +135,9 @@ export function Welcome({ onSignedIn, signedIn }: { onSignedIn: (s: Session) => 
     if (!token || started.current) return;
     started.current = true;
     void redeem.run(async () => {
-      const s = await post<Session & { passwordToken?: string; resetToken?: string }>('/auth/welcome', { token });
+      const s = await post<Session>('/auth/welcome', { token });
+      // Signed in: the password change below needs this session's CSRF token.
+      setCsrfToken(s.csrfToken);
       setOpened(s);
       // The link is spent: do not leave it in the address bar or the history.
       history.replaceState(null, '', '/welcome');
@@ -145,11 +147,9 @@ export function Welcome({ onSignedIn, signedIn }: { onSignedIn: (s: Session) => 
 
   const setPassword = async (newPassword: string) => {
     if (!opened) return;
-    const extra = opened as Session & { passwordToken?: string; resetToken?: string };
+    // A session opened by the welcome link may set the password without the current one.
     const done = await save.run(async () => {
-      const t = extra.passwordToken ?? extra.resetToken;
-      if (t) await post('/auth/password-reset/complete', { token: t, newPassword });
-      else await api('POST', '/auth/password', { newPassword, welcomeToken: token ?? undefined });
+      await post('/auth/password', { newPassword });
       return true;
     });
     if (done) {
