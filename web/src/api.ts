@@ -196,7 +196,7 @@ export interface Note {
 export interface Contact extends ContactSummary {
   email?: string | null;
   tags?: string[];
-  optOut?: { at: string; via?: string; words?: string } | null;
+  optOut?: { since: string; source?: string; words?: string | null } | null;
   lead?: { id: string; stage: string; valueCents: number | null } | null;
 }
 

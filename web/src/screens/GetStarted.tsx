@@ -390,7 +390,7 @@ function MessageSection({ account, templates, onSaved }: { account: Account; tem
               <p className="bubble bubble-in">{preview.text || <span className="muted">(empty)</span>}</p>
               <p className={`count-line ${ucs2 ? 'warn' : ''}`}>
                 {measureLine(preview)}
-                {ucs2 ? ' — UCS-2: a special character (like an emoji or curly quote) makes each segment hold only 70 characters.' : ''}
+                {ucs2 ? '. A special character (like an emoji or a curly quote) makes it UCS-2: 70 characters per segment instead of 160.' : ''}
               </p>
               {preview.errors.length ? (
                 <ul className="preview-errors">

@@ -423,7 +423,7 @@ function ContactPanel({ conversation, notes, onNote, members }: { conversation: 
         <ul className="facts">
           {conversation.contact.optedOut ? (
             <li className="fact-warn">
-              Opted out of texts{ct?.optOut?.at ? ` on ${formatFull(ct.optOut.at)}` : ''}
+              Opted out of texts{ct?.optOut?.since ? ` on ${formatFull(ct.optOut.since)}` : ''}
               {ct?.optOut?.words ? ` (“${ct.optOut.words}”)` : ''}
             </li>
           ) : (

@@ -87,7 +87,7 @@ export function Tasks() {
                             ? `${t.overdue ? 'Was due' : 'Due'} ${formatFull(t.dueAt)} (${relative(t.dueAt)})`
                             : 'No due time'}{' '}
                         · {who(t.assigneeUserId)}
-                        {ct ? ` · ${contactName(ct)}` : ''}
+                        {ct?.name ? ` · ${ct.name}` : ''}
                       </p>
                     </div>
                     <div className="task-actions">
