@@ -122,7 +122,7 @@ export function watchPage(page: Page): void {
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/sign-in');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
@@ -191,12 +191,20 @@ export async function visited(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
 }
 
-/** The page has no horizontal scroll (the layout fits the viewport's width). */
+/** The page has no horizontal scroll (the layout fits the viewport's width); names what sticks out when it does. */
 export async function assertNoHorizontalScroll(page: Page, what: string): Promise<void> {
-  const { scrollWidth, width } = (await page.evaluate(
-    '({ scrollWidth: document.scrollingElement.scrollWidth, width: window.innerWidth })',
-  )) as { scrollWidth: number; width: number };
-  assert.ok(scrollWidth <= width, `${what}: the page scrolls sideways at ${width} px (scrollWidth ${scrollWidth})`);
+  const { scrollWidth, width, wide } = (await page.evaluate(`(() => {
+    const width = window.innerWidth;
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const box = el.getBoundingClientRect();
+      if (box.right <= width + 0.5 || wide.length >= 6) continue;
+      const label = el.getAttribute('aria-label') || (el.textContent || '').trim().slice(0, 30);
+      wide.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' "' + label + '" (right edge ' + Math.round(box.right) + ' px)');
+    }
+    return { scrollWidth: document.scrollingElement.scrollWidth, width, wide };
+  })()`)) as { scrollWidth: number; width: number; wide: string[] };
+  assert.ok(scrollWidth <= width, `${what}: the page scrolls sideways at ${width} px (scrollWidth ${scrollWidth}); wider than the screen: ${wide.join('; ')}`);
 }
 
 /**
