@@ -253,25 +253,42 @@ type Listener = (event: LiveEvent | null) => void;
 
 const listeners = new Set<Listener>();
 let source: EventSource | null = null;
-let connected = false;
+let wanted = false;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+/** False only while the stream is down after it failed (not while it first connects). */
+let healthy = true;
 const connectionListeners = new Set<(connected: boolean) => void>();
 
 const EVENT_TYPES = ['message.received', 'message.status', 'call.decided', 'conversation.updated', 'task.updated', 'lead.stage_changed', 'contact.updated'];
 
-function setConnected(value: boolean): void {
-  connected = value;
+function setHealthy(value: boolean): void {
+  if (healthy === value) return;
+  healthy = value;
   for (const l of connectionListeners) l(value);
 }
 
-/** Opens the shared event stream (after sign-in). Each (re)connect tells listeners `null`: refetch. */
-export function startLiveEvents(): void {
-  if (source || typeof EventSource === 'undefined') return;
-  source = new EventSource('/api/v1/events', { withCredentials: true });
-  source.onopen = () => {
-    setConnected(true);
+function open(): void {
+  if (!wanted || source) return;
+  const es = new EventSource('/api/v1/events', { withCredentials: true });
+  source = es;
+  es.onopen = () => {
+    setHealthy(true);
     for (const l of listeners) l(null);
   };
-  source.onerror = () => setConnected(false);
+  es.onerror = () => {
+    setHealthy(false);
+    // EventSource retries by itself after a dropped stream; after a refused one (401, 5xx) it
+    // gives up (CLOSED). Then: signed out → back to sign-in; otherwise try again shortly.
+    if (es.readyState !== EventSource.CLOSED) return;
+    source = null;
+    api('GET', '/auth/me').then(
+      () => {
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = setTimeout(open, 3000);
+      },
+      () => undefined,
+    );
+  };
   const dispatch = (e: MessageEvent) => {
     let event: LiveEvent;
     try {
@@ -281,14 +298,23 @@ export function startLiveEvents(): void {
     }
     for (const l of listeners) l(event);
   };
-  for (const type of EVENT_TYPES) source.addEventListener(type, dispatch as EventListener);
-  source.onmessage = dispatch;
+  for (const type of EVENT_TYPES) es.addEventListener(type, dispatch as EventListener);
+  es.onmessage = dispatch;
+}
+
+/** Opens the shared event stream (after sign-in). Each (re)connect tells listeners `null`: refetch. */
+export function startLiveEvents(): void {
+  if (typeof EventSource === 'undefined') return;
+  wanted = true;
+  open();
 }
 
 export function stopLiveEvents(): void {
+  wanted = false;
+  if (retryTimer) clearTimeout(retryTimer);
   source?.close();
   source = null;
-  setConnected(false);
+  setHealthy(true);
 }
 
 /** `listener(null)` means "the stream (re)connected: refetch what you show". */
@@ -299,6 +325,6 @@ export function onLiveEvent(listener: Listener): () => void {
 
 export function onConnectionChange(listener: (connected: boolean) => void): () => void {
   connectionListeners.add(listener);
-  listener(connected);
+  listener(healthy);
   return () => connectionListeners.delete(listener);
 }

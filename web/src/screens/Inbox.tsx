@@ -146,6 +146,26 @@ function Thread({ id, members, onChanged }: { id: string; members: Member[]; onC
   const [warnings, setWarnings] = useState<string[]>([]);
   const logRef = useRef<HTMLDivElement>(null);
 
+  // A menu closes on Escape (focus back on its button) and on a click outside it.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      const button = document.querySelector<HTMLButtonElement>(`[aria-controls="${open}-menu"]`);
+      setOpen(null);
+      button?.focus();
+    };
+    const onClick = (e: MouseEvent) => {
+      if (!(e.target as Element).closest('.menu-wrap')) setOpen(null);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [open]);
+
   // Reading the thread marks it read (again, when a new text arrives while it is open).
   useEffect(() => {
     if (c && c.unreadCount > 0 && document.visibilityState === 'visible') {

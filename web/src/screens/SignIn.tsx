@@ -112,7 +112,7 @@ function NewPasswordForm({ onSubmit, busy, error, fieldError, button = 'Set pass
       <Field label="New password" hint="At least 10 characters. A few unrelated words make a strong one." error={fieldError}>
         {(p) => <input {...p} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}
       </Field>
-      <Field label="Repeat it (optional)" error={mismatch ? 'The two passwords differ.' : undefined}>
+      <Field label="Confirm new password" error={mismatch ? 'The two passwords differ.' : undefined}>
         {(p) => <input {...p} type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
       </Field>
       <button type="submit" className="btn btn-primary btn-block" disabled={busy}>

@@ -36,11 +36,19 @@ export function Field({
   );
 }
 
+/** The API writes its messages in lower case without a full stop ("the email or password is wrong"). */
+export function sentence(message: string): string {
+  const m = message.trim();
+  if (!m) return m;
+  const first = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?)]$/.test(first) ? first : `${first}.`;
+}
+
 export function ErrorAlert({ message }: { message: string | null | undefined }) {
   if (!message) return null;
   return (
     <p className="alert alert-error" role="alert">
-      {message}
+      {sentence(message)}
     </p>
   );
 }
