@@ -181,7 +181,11 @@ export function viewportName(page: Page): ViewportName | `${number}x${number}` {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}-${viewportName(page)}.png`);
+  // From the top: a sticky header is drawn where the window is scrolled to, mid-page otherwise.
+  const scrolled = (await page.evaluate('[window.scrollX, window.scrollY]')) as [number, number];
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  await page.evaluate(`window.scrollTo(${scrolled[0]}, ${scrolled[1]})`);
   return file;
 }
 
