@@ -319,17 +319,23 @@ function Thread({ id, members, onChanged }: { id: string; members: Member[]; onC
               <p className="msg-meta">
                 <span>{formatWhen(m.createdAt)}</span>
                 {m.direction === 'outbound' ? <span> · {authorWord(m)}</span> : null}
-                <span className="msg-status"> · {messageStatusText(m)}</span>
+                <span className="msg-status">
+                  {m.error && m.direction === 'outbound' && ['failed', 'undelivered', 'expired'].includes(m.status) ? '' : ' · '}
+                  {messageStatusText(m)}
+                </span>
               </p>
             </div>
           ))}
         </div>
-        <Composer conversation={c} onSent={(w) => { setWarnings(w); messages.reload(); onChanged(); }} />
         {warnings.length ? (
-          <p className="alert alert-warn" role="status">
-            {warnings.join(' ')}
-          </p>
+          <div className="alert alert-warn thread-warning" role="status">
+            <p>{warnings.join(' ')}</p>
+            <button type="button" className="btn-link" onClick={() => setWarnings([])}>
+              Dismiss
+            </button>
+          </div>
         ) : null}
+        <Composer conversation={c} onSent={(w) => { setWarnings(w); messages.reload(); onChanged(); }} />
       </section>
       <ContactPanel conversation={c} notes={notes.data?.notes ?? []} onNote={notes.reload} members={members} />
     </>
