@@ -23,6 +23,13 @@ test('first run: call the demo line, the text arrives on the demo phone and in t
   const checklist = page.getByRole('list', { name: 'Checklist' });
   await checklist.waitFor();
   assert.ok((await checklist.getByRole('listitem').count()) > 0, 'the checklist has items');
+  const doneItems = async () => {
+    let done = 0;
+    for (const text of await checklist.getByRole('listitem').allInnerTexts()) if (/\bdone\b/i.test(text) && !/not done/i.test(text)) done++;
+    return done;
+  };
+  await waitForText(checklist, /not done/i, 'the checklist says what is not done yet');
+  const doneBefore = await doneItems();
   await visited(page, 'get-started');
 
   // The inbox in a second tab of the same session, open before the call.
@@ -38,6 +45,7 @@ test('first run: call the demo line, the text arrives on the demo phone and in t
   const demoTexts = demo.getByRole('log', { name: 'Texts on the demo phone' });
   const textBack = await waitForText(demoTexts, /Reply STOP to opt out/i, 'the text-back on the demo phone', DEMO_TEXT_TIMEOUT);
   assert.match(textBack, /\S/);
+  await h.server.waitFor(async () => (await doneItems()) > doneBefore, 'the checklist marks the demo call done', 10_000);
 
   // The same moment, in the other tab, without a reload.
   const first = conversations.getByRole('link').first();
