@@ -30,6 +30,15 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
 function normaliseFields(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!raw || typeof raw !== 'object') return out;
+  // The API sends [{field, message}]; nested fields read "steps[2].minutes".
+  if (Array.isArray(raw)) {
+    for (const item of raw as Array<{ field?: unknown; message?: unknown }>) {
+      if (!item || typeof item.field !== 'string') continue;
+      const message = String(item.message ?? 'is not valid');
+      out[item.field] = out[item.field] ? `${out[item.field]}; ${message}` : message;
+    }
+    return out;
+  }
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof value === 'string') out[key] = value;
     else if (Array.isArray(value)) out[key] = value.map(String).join('; ');
