@@ -1,14 +1,14 @@
 // Get started: the newcomer's checklist, from real state. Business name, time zone and hours; the
 // text-back message with a live preview; the demo phone (call the demo line, watch the text arrive,
 // reply, try STOP); then connecting a real number.
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, post, patch, put, type Account, type Call, type Carrier, type CarrierCheck, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
 import { formatPhone, formatWhen } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { measure, measureLine } from '../sms.ts';
-import { ErrorAlert, Field, fieldText } from '../ui/Field.tsx';
+import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
 const DEFAULT_NAMES = new Set(['Demo Plumbing', 'My Business']);
 const DEMO_NUMBER_KEY = 'ringback.demoCaller';
@@ -440,6 +440,13 @@ function DemoPhoneSection({ line, caller, conversation, latestCall, messages, on
   const call = useAction();
   const send = useAction();
   const received = phone.data?.messages ?? [];
+  const logRef = useRef<HTMLDivElement>(null);
+  const shown = received.length + messages.filter((m) => m.direction === 'inbound').length;
+  // Newest last, and in view, like a phone.
+  useEffect(() => {
+    const el = logRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [shown]);
 
   // After the call: poll quietly until the text arrives (live events do it too; this is the backstop).
   useEffect(() => {
@@ -508,7 +515,7 @@ function DemoPhoneSection({ line, caller, conversation, latestCall, messages, on
             <span className="phone-title">Demo phone · {formatPhone(caller)}</span>
           </div>
           <div className="phone-screen">
-            <div className="phone-log" role="log" aria-label="Texts on the demo phone" aria-live="polite" tabIndex={0}>
+            <div className="phone-log" role="log" aria-label="Texts on the demo phone" aria-live="polite" tabIndex={0} ref={logRef}>
               {received.length === 0 ? <p className="phone-empty">No texts yet. Call the demo line and let it ring out.</p> : null}
               {[
                 ...received.map((m) => ({ id: m.id, at: m.receivedAt, mine: false, body: m.body, who: formatPhone(m.from) })),
@@ -692,7 +699,7 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
         </div>
         <div role="status" className="connect-status">
           {busy ? <p>Asking the carrier…</p> : null}
-          {error ? <p className="result-bad">Not connected: {error}</p> : null}
+          {error ? <p className="result-bad">Not connected: {Object.keys(fields).length ? 'check the fields marked above.' : sentence(error)}</p> : null}
           {result ? (
             <ul className={result.ok ? 'result-good' : 'result-bad'}>
               {result.lines.map((l, i) => (
