@@ -601,6 +601,8 @@ function DemoPhoneSection({ line, caller, conversation, latestCall, messages, on
 
 // ---------- Connect a real number ----------
 
+const CREDENTIAL_LABELS: Record<string, string> = { accountSid: 'Account SID', authToken: 'Auth Token', apiKey: 'API key', publicKey: 'Public key', kind: 'Carrier' };
+
 function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConnected: () => void }) {
   const [kind, setKind] = useState<'twilio' | 'telnyx'>('twilio');
   const [creds, setCreds] = useState<Record<string, string>>({});
@@ -699,7 +701,16 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
         </div>
         <div role="status" className="connect-status">
           {busy ? <p>Asking the carrier…</p> : null}
-          {error ? <p className="result-bad">Not connected: {Object.keys(fields).length ? 'check the fields marked above.' : sentence(error)}</p> : null}
+          {error ? (
+            <p className="result-bad">
+              Not connected.{' '}
+              {Object.keys(fields).length
+                ? Object.entries(fields)
+                    .map(([k, v]) => sentence(`${CREDENTIAL_LABELS[k] ?? k} ${v}`))
+                    .join(' ')
+                : sentence(error)}
+            </p>
+          ) : null}
           {result ? (
             <ul className={result.ok ? 'result-good' : 'result-bad'}>
               {result.lines.map((l, i) => (
