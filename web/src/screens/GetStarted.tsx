@@ -620,7 +620,7 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
       if (l.ok) lines.push(`${formatPhone(l.number)}: set up correctly.`);
       else lines.push(...l.problems.map((p) => `${formatPhone(l.number)}: ${p}`));
     }
-    if (check.lines.length === 0) lines.push('Next: add a line for one of your numbers so its calls come through Ringback.');
+    if (check.lines.length === 0) lines.push('Next: add a line for one of your numbers so its calls come through Ringback, e.g. npx ringback lines add --number +1… --mode forward.');
     return { ok: check.ok, lines };
   };
 

@@ -219,7 +219,7 @@ function Thread({ id, members, onChanged }: { id: string; members: Member[]; onC
   const presets: Array<[string, Date]> = [
     ['1 hour', new Date(now.getTime() + 3600_000)],
     ['Tomorrow 8 AM', tomorrow8],
-    ['Next week (Monday 8 AM)', nextWeek],
+    ['Next week', nextWeek],
   ];
 
   return (
