@@ -19,12 +19,6 @@ export function useResource<T>(path: string | null, live?: (event: LiveEvent) =>
   const [tick, setTick] = useState(0);
   const liveRef = useRef(live);
   liveRef.current = live;
-  const pathRef = useRef(path);
-
-  if (pathRef.current !== path) {
-    pathRef.current = path;
-  }
-
   useEffect(() => {
     if (path === null) {
       setData(null);
@@ -64,7 +58,7 @@ export function useResource<T>(path: string | null, live?: (event: LiveEvent) =>
     };
   }, [path, reload]);
 
-  // Keep showing the previous data while a new path loads, but not a different path's error.
+  // The previous path's data stays on screen while the next one loads (no flash of "Loading…").
   return { data, error, loading, reload };
 }
 
