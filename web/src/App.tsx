@@ -64,7 +64,9 @@ export function App() {
       navigate(`/sign-in${next}`, { replace: true });
     }
     if (loaded.state === 'signed-in' && (loc.path === '/' || loc.path === '/sign-in')) {
-      navigate(loc.query.get('next') || '/get-started', { replace: true });
+      // Only a path of this app (not //elsewhere.example).
+      const next = loc.query.get('next');
+      navigate(next && /^\/(?![/\\])/.test(next) ? next : '/get-started', { replace: true });
     }
   }, [loaded.state, isPublic, loc.path, loc.query]);
 
