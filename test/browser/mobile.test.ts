@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO_LINE, settle } from '../helpers.ts';
-import { assertNoHorizontalScroll, signInAsOwner, startBrowserHarness, visited, VIEWPORTS, waitForText, type BrowserHarness } from './harness.ts';
+import { assertNoHorizontalScroll, openScreen, signInAsOwner, startBrowserHarness, visited, VIEWPORTS, waitForText, type BrowserHarness } from './harness.ts';
 
 let h: BrowserHarness;
 const CALLER = '+15555550142';
@@ -32,7 +32,8 @@ test('at 375 px the inbox list and a thread are usable without sideways scrollin
   const page = await h.newPage('mobile');
   await signInAsOwner(page);
 
-  await page.goto('/inbox');
+  // Through the Main navigation, as on a phone.
+  await openScreen(page, 'Inbox');
   const conversations = page.getByRole('list', { name: 'Conversations' });
   const item = conversations.getByRole('link').first();
   await item.waitFor();

@@ -54,3 +54,21 @@ test('a wrong password is refused with an alert, the right one lands in the app,
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0, 'after sign-out the app shell is gone');
 });
+
+test('keyboard only: sign in with Tab and Enter, then reach the inbox from the Main navigation', async () => {
+  const page = await h.newPage('desktop');
+  await page.goto('/sign-in');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email', { exact: true }).focus();
+  await page.keyboard.type(OWNER_EMAIL);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement && document.activeElement.type'), 'password', 'Tab moves from Email to Password');
+  await page.keyboard.type(OWNER_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  const inboxLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox', exact: true });
+  await inboxLink.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+  assert.match(new URL(page.url()).pathname, /^\/inbox/);
+});
