@@ -255,6 +255,9 @@ describe('outgoing webhooks', () => {
   });
 
   test('another account\'s endpoints are 404 on every route', async () => {
+    // Earlier tests' texts may still be on their way through the simulator: let them land first,
+    // so the only request this endpoint sees is the test event below.
+    await settle(server);
     const r = await receiver();
     const { id } = await endpoint(r.url);
     const db = server.ringback.store.db;
@@ -286,7 +289,8 @@ describe('outgoing webhooks', () => {
     assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}/redeliver`, undefined, other)).status, 404);
     const mine = await server.api('GET', `/api/v1/webhook-endpoints/${id}`);
     assert.equal(mine.body.endpoint.enabled, true, 'untouched');
-    assert.equal(r.requests.length, 1, 'only our own test event');
+    const pings = r.requests.filter((q) => q.headers['ringback-event-type'] === 'ping');
+    assert.equal(pings.length, 1, `only our own test event (got ${r.requests.map((q) => q.headers['ringback-event-type']).join(', ')})`);
     await remove(id);
   });
 });
