@@ -22,6 +22,7 @@ import { registerWebhookEndpointRoutes } from './routes/api-webhook-endpoints.ts
 import { registerSequenceRoutes } from './routes/api-sequences.ts';
 import { registerTaskRoutes } from './routes/api-tasks.ts';
 import { registerLeadRoutes } from './routes/api-leads.ts';
+import { registerDashboardRoutes } from './routes/api-dashboard.ts';
 import { registerAuthRoutes } from './routes/api-auth.ts';
 import { registerMeasureRoutes } from './routes/api-measure.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
@@ -69,6 +70,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       registerSequenceRoutes(api, deps.ctx);
       registerTaskRoutes(api, deps.ctx);
       registerLeadRoutes(api, deps.ctx);
+      registerDashboardRoutes(api, deps.ctx);
       registerMeasureRoutes(api, deps.ctx);
     },
     { prefix: '/api/v1' },
