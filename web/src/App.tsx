@@ -8,6 +8,7 @@ import { Inbox } from './screens/Inbox.tsx';
 import { Calls } from './screens/Calls.tsx';
 import { Tasks } from './screens/Tasks.tsx';
 import { Pipeline } from './screens/Pipeline.tsx';
+import { Settings } from './screens/Settings.tsx';
 
 const PUBLIC = new Set(['/sign-in', '/forgot-password', '/reset-password', '/accept-invite', '/welcome']);
 
@@ -17,6 +18,7 @@ const SCREENS: Array<{ path: string; name: string }> = [
   { path: '/calls', name: 'Calls' },
   { path: '/tasks', name: 'Tasks' },
   { path: '/pipeline', name: 'Pipeline' },
+  { path: '/settings', name: 'Settings' },
 ];
 
 type Loaded = { state: 'loading' } | { state: 'signed-out' } | { state: 'signed-in'; session: Session } | { state: 'error'; message: string };
@@ -134,6 +136,7 @@ function screenFor(path: string) {
   if (path === '/calls') return <Calls />;
   if (path === '/tasks') return <Tasks />;
   if (path === '/pipeline') return <Pipeline />;
+  if (path === '/settings' || path.startsWith('/settings/')) return <Settings section={path.split('/')[2] ?? null} />;
   if (path === '/' || path === '/sign-in') return null;
   return (
     <main id="main" className="page">
