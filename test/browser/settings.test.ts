@@ -19,11 +19,15 @@ const SECTIONS: Array<[string, string]> = [
   ['Business', 'business'],
   ['Text-back templates', 'templates'],
   ['Compliance', 'compliance'],
+  ['Follow-up sequences', 'follow-ups'],
+  ['Team and alerts', 'team'],
 ];
+
+const SECTION_HEADING: Record<string, string> = { 'Text-back templates': 'After hours', 'Follow-up sequences': 'Missed call follow-up', 'Team and alerts': 'Members' };
 
 async function openSection(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name, exact: true }).click();
-  await page.getByRole('heading', { name: name === 'Text-back templates' ? 'After hours' : name, exact: true }).waitFor();
+  await page.getByRole('heading', { name: SECTION_HEADING[name] ?? name, exact: true }).waitFor();
 }
 
 test('business: a new name is saved and shows in the header; holidays are added', async () => {
@@ -84,6 +88,58 @@ test('compliance: hold outside lawful hours is kept after a reload; a window tha
   await waitForText(page.locator('.field-error').first(), /never inside lawful hours/, 'the server’s reason next to the window');
   await page.getByRole('alert').first().waitFor();
   assert.equal((await h.server.api('GET', '/api/v1/account')).body.account.automationHours, null, 'nothing was stored');
+});
+
+test('follow-ups: a wait that is too short is shown at its step; a fixed one saves; a text previews', async () => {
+  const page = await h.newPage('desktop');
+  await signInAsOwner(page);
+  await page.goto('/settings/follow-ups');
+  const card = page.getByRole('region', { name: 'Missed call follow-up' });
+  await card.waitFor();
+  const wait = card.getByLabel('Step 1: wait (minutes)', { exact: true });
+  await wait.fill('5');
+  await card.getByRole('button', { name: 'Save Missed call follow-up' }).click();
+  const waitError = await waitForText(card.locator('.seq-step').first().locator('.field-error'), /\S/, 'the error is shown at step 1');
+  assert.equal(await wait.getAttribute('aria-invalid'), 'true', `step 1 is marked invalid (${waitError})`);
+
+  await wait.fill('180');
+  const text = card.getByLabel('Step 2: text', { exact: true });
+  await text.fill('Hi {{first_name}}, {{business_name}} here again: still need a hand? Reply STOP to opt out.');
+  await waitForText(card.getByRole('group', { name: 'Step 2: preview' }), /Harbor Heating here again.*\n?.*1 segment/s, 'the step previews with the business name and its segments');
+  await card.getByRole('button', { name: 'Save Missed call follow-up' }).click();
+  await waitForText(card.getByRole('status').filter({ hasText: 'Saved' }), /Saved\./, 'the saved status');
+  const seq = ((await h.server.api('GET', '/api/v1/sequences')).body.sequences as Array<{ name: string; steps: Array<{ type: string; minutes?: number; body?: string }> }>).find((s) => s.name === 'Missed call follow-up');
+  assert.equal(seq?.steps[0]?.minutes, 180);
+  assert.match(seq?.steps[1]?.body ?? '', /still need a hand/);
+
+  await card.getByRole('button', { name: 'Turn off Missed call follow-up' }).click();
+  await card.getByRole('button', { name: 'Turn on Missed call follow-up' }).waitFor();
+  assert.equal(((await h.server.api('GET', '/api/v1/sequences')).body.sequences as Array<{ name: string; enabled: boolean }>).find((s) => s.name === 'Missed call follow-up')?.enabled, false);
+  await card.getByRole('button', { name: 'Turn on Missed call follow-up' }).click();
+  await card.getByRole('button', { name: 'Turn off Missed call follow-up' }).waitFor();
+});
+
+test('team: an invitation gives a link to pass on; the owner sets their phone and alerts', async () => {
+  const page = await h.newPage('desktop');
+  await signInAsOwner(page);
+  await page.goto('/settings/team');
+  await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+  await page.getByLabel('Their name', { exact: true }).fill('Rosa Diaz');
+  await page.getByLabel('Their email', { exact: true }).fill('rosa@example.com');
+  await page.getByRole('button', { name: 'Send invitation' }).click();
+  await waitForText(page.getByRole('status').filter({ hasText: 'Rosa Diaz' }), /Rosa Diaz is added/, 'the invitation result');
+  await page.getByText('rosa@example.com').first().waitFor();
+
+  await page.getByRole('button', { name: /^Alerts for .*owner|^Alerts for / }).first().click();
+  await page.getByLabel('Phone for alerts', { exact: true }).fill('+15555550199');
+  await page.getByLabel('On call: paged for emergencies at any hour, on every channel').check();
+  await page.getByRole('button', { name: /^Save alerts for/ }).click();
+  await waitForText(page.getByRole('status').filter({ hasText: 'Saved' }), /Saved\./, 'the saved status');
+  const members = (await h.server.api('GET', '/api/v1/team')).body.members as Array<{ email: string; phone: string | null; alertPrefs: { onCall: boolean } }>;
+  const owner = members.find((m) => m.email === 'owner@ringback.local');
+  assert.equal(owner?.phone, '+15555550199');
+  assert.equal(owner?.alertPrefs.onCall, true);
+  assert.ok(members.some((m) => m.email === 'rosa@example.com'), 'the invited member is listed');
 });
 
 for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {

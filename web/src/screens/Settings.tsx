@@ -7,6 +7,8 @@ import { ErrorAlert } from '../ui/Field.tsx';
 import { ReadOnlyNote } from './settings/common.tsx';
 import { BusinessSettings } from './settings/Business.tsx';
 import { ComplianceSettings } from './settings/Compliance.tsx';
+import { SequenceSettings, type Sequence } from './settings/Sequences.tsx';
+import { TeamSettings, type TeamMember } from './settings/Team.tsx';
 import { TemplateSettings } from './settings/Templates.tsx';
 import type { AccountSettings } from './settings/types.ts';
 
@@ -14,6 +16,8 @@ const SECTIONS: Array<{ id: string; name: string }> = [
   { id: 'business', name: 'Business' },
   { id: 'templates', name: 'Text-back templates' },
   { id: 'compliance', name: 'Compliance' },
+  { id: 'follow-ups', name: 'Follow-up sequences' },
+  { id: 'team', name: 'Team and alerts' },
 ];
 
 export function Settings({ section }: { section: string | null }) {
@@ -36,7 +40,7 @@ export function Settings({ section }: { section: string | null }) {
           </ul>
         </nav>
         <div className="settings-body">
-          <ReadOnlyNote />
+          <ReadOnlyNote ownEntryEditable={current?.id === 'team'} />
           {current ? <SectionBody id={current.id} /> : <p>There is no settings section called “{section}”. Pick one from the list.</p>}
         </div>
       </div>
@@ -47,6 +51,8 @@ export function Settings({ section }: { section: string | null }) {
 function SectionBody({ id }: { id: string }) {
   if (id === 'business' || id === 'compliance') return <AccountSection id={id} />;
   if (id === 'templates') return <TemplatesSection />;
+  if (id === 'follow-ups') return <SequencesSection />;
+  if (id === 'team') return <TeamSection />;
   return null;
 }
 
@@ -63,4 +69,18 @@ function TemplatesSection() {
   if (templates.error && !templates.data) return <ErrorAlert message={templates.error} />;
   if (!templates.data) return <p className="muted" role="status">Loading…</p>;
   return <TemplateSettings templates={templates.data.templates} onSaved={templates.reload} />;
+}
+
+function SequencesSection() {
+  const sequences = useResource<{ sequences: Sequence[] }>('/sequences');
+  if (sequences.error && !sequences.data) return <ErrorAlert message={sequences.error} />;
+  if (!sequences.data) return <p className="muted" role="status">Loading…</p>;
+  return <SequenceSettings sequences={sequences.data.sequences} onSaved={sequences.reload} />;
+}
+
+function TeamSection() {
+  const team = useResource<{ members: TeamMember[] }>('/team');
+  if (team.error && !team.data) return <ErrorAlert message={team.error} />;
+  if (!team.data) return <p className="muted" role="status">Loading…</p>;
+  return <TeamSettings members={team.data.members} onChanged={team.reload} />;
 }

@@ -50,7 +50,7 @@ export function usePreview(body: string, slot?: string): Preview {
   return preview;
 }
 
-export function PreviewBox({ preview, label }: { preview: Preview; label: string }) {
+export function PreviewBox({ preview, label, showErrors = true }: { preview: Preview; label: string; showErrors?: boolean }) {
   const ucs2 = preview.encoding === 'UCS-2';
   return (
     <div className="preview" aria-label={label} role="group">
@@ -59,7 +59,7 @@ export function PreviewBox({ preview, label }: { preview: Preview; label: string
         {measureLine(preview)}
         {ucs2 ? '. A special character (like an emoji or a curly quote) makes it UCS-2: 70 characters per segment instead of 160.' : ''}
       </p>
-      {preview.errors.length ? (
+      {showErrors && preview.errors.length ? (
         <ul className="preview-errors">
           {preview.errors.map((e) => (
             <li key={e}>{e}</li>

@@ -21,10 +21,16 @@ export function useCanEdit(): boolean {
   return useSession().session.role !== 'agent';
 }
 
-export function ReadOnlyNote() {
+export function ReadOnlyNote({ ownEntryEditable = false }: { ownEntryEditable?: boolean }) {
   const canEdit = useCanEdit();
   if (canEdit) return null;
-  return <p className="alert alert-warn">You are signed in as an agent, so you can see these settings but not change them. Ask an owner or admin.</p>;
+  return (
+    <p className="alert alert-warn">
+      {ownEntryEditable
+        ? 'You are signed in as an agent: you can change your own phone and alerts; the rest is for an owner or admin.'
+        : 'You are signed in as an agent, so you can see these settings but not change them. Ask an owner or admin.'}
+    </p>
+  );
 }
 
 /** The API's field error for `name`, or for anything nested under it ("steps[2].minutes", "automationCap.messages"). */
