@@ -8,6 +8,7 @@ import { Inbox } from './screens/Inbox.tsx';
 import { Calls } from './screens/Calls.tsx';
 import { Tasks } from './screens/Tasks.tsx';
 import { Pipeline } from './screens/Pipeline.tsx';
+import { Dashboard } from './screens/Dashboard.tsx';
 import { Settings } from './screens/Settings.tsx';
 
 const PUBLIC = new Set(['/sign-in', '/forgot-password', '/reset-password', '/accept-invite', '/welcome']);
@@ -18,6 +19,7 @@ const SCREENS: Array<{ path: string; name: string }> = [
   { path: '/calls', name: 'Calls' },
   { path: '/tasks', name: 'Tasks' },
   { path: '/pipeline', name: 'Pipeline' },
+  { path: '/dashboard', name: 'Dashboard' },
   { path: '/settings', name: 'Settings' },
 ];
 
@@ -136,6 +138,7 @@ function screenFor(path: string) {
   if (path === '/calls') return <Calls />;
   if (path === '/tasks') return <Tasks />;
   if (path === '/pipeline') return <Pipeline />;
+  if (path === '/dashboard') return <Dashboard />;
   if (path === '/settings' || path.startsWith('/settings/')) return <Settings section={path.split('/')[2] ?? null} />;
   if (path === '/' || path === '/sign-in') return null;
   return (
