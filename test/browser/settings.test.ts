@@ -21,9 +21,10 @@ const SECTIONS: Array<[string, string]> = [
   ['Compliance', 'compliance'],
   ['Follow-up sequences', 'follow-ups'],
   ['Team and alerts', 'team'],
+  ['API keys and webhooks', 'api'],
 ];
 
-const SECTION_HEADING: Record<string, string> = { 'Text-back templates': 'After hours', 'Follow-up sequences': 'Missed call follow-up', 'Team and alerts': 'Members' };
+const SECTION_HEADING: Record<string, string> = { 'Text-back templates': 'After hours', 'Follow-up sequences': 'Missed call follow-up', 'Team and alerts': 'Members', 'API keys and webhooks': 'API keys' };
 
 async function openSection(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name, exact: true }).click();
@@ -140,6 +141,32 @@ test('team: an invitation gives a link to pass on; the owner sets their phone an
   assert.equal(owner?.phone, '+15555550199');
   assert.equal(owner?.alertPrefs.onCall, true);
   assert.ok(members.some((m) => m.email === 'rosa@example.com'), 'the invited member is listed');
+});
+
+test('API keys and webhooks: a new key and a webhook secret are shown once; a key is revoked; a test event shows in the log', async () => {
+  const page = await h.newPage('desktop');
+  await signInAsOwner(page);
+  await page.goto('/settings/api');
+  await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+  await page.getByLabel("New key's name", { exact: true }).fill('Zapier');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await waitForText(page.getByRole('status').filter({ hasText: 'Zapier' }), /rb_\S+/, 'the new key is shown once');
+  await page.getByRole('button', { name: 'Revoke Zapier', exact: true }).click();
+  await page.getByRole('button', { name: 'Revoke Zapier now' }).click();
+  await page.getByText('Revoked', { exact: true }).first().waitFor();
+  const keys = (await h.server.api('GET', '/api/v1/api-keys')).body.apiKeys as Array<{ name: string; revokedAt: string | null }>;
+  assert.ok(keys.find((k) => k.name === 'Zapier')?.revokedAt, 'the key is revoked');
+
+  await page.getByLabel('Webhook URL', { exact: true }).fill('not a url');
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  await waitForText(page.locator('.field-error').first(), /URL must be an http\(s\) URL/, 'the URL error next to the field');
+  await page.getByLabel('Webhook URL', { exact: true }).fill('http://127.0.0.1:9/ringback-hook');
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  await waitForText(page.getByRole('status').filter({ hasText: 'Signing secret' }), /whsec_\S+/, 'the signing secret is shown once');
+  await page.getByRole('button', { name: /^Send a test event/ }).click();
+  await waitForText(page.getByRole('list', { name: 'Delivery log' }), /ping/, 'the test event shows in the delivery log');
+  await page.getByRole('button', { name: /^Turn off/ }).click();
+  await page.getByRole('button', { name: /^Turn on/ }).waitFor();
 });
 
 for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {

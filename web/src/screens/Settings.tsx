@@ -8,6 +8,7 @@ import { ReadOnlyNote } from './settings/common.tsx';
 import { BusinessSettings } from './settings/Business.tsx';
 import { ComplianceSettings } from './settings/Compliance.tsx';
 import { SequenceSettings, type Sequence } from './settings/Sequences.tsx';
+import { IntegrationSettings } from './settings/Integrations.tsx';
 import { TeamSettings, type TeamMember } from './settings/Team.tsx';
 import { TemplateSettings } from './settings/Templates.tsx';
 import type { AccountSettings } from './settings/types.ts';
@@ -18,6 +19,7 @@ const SECTIONS: Array<{ id: string; name: string }> = [
   { id: 'compliance', name: 'Compliance' },
   { id: 'follow-ups', name: 'Follow-up sequences' },
   { id: 'team', name: 'Team and alerts' },
+  { id: 'api', name: 'API keys and webhooks' },
 ];
 
 export function Settings({ section }: { section: string | null }) {
@@ -53,6 +55,7 @@ function SectionBody({ id }: { id: string }) {
   if (id === 'templates') return <TemplatesSection />;
   if (id === 'follow-ups') return <SequencesSection />;
   if (id === 'team') return <TeamSection />;
+  if (id === 'api') return <IntegrationSettings />;
   return null;
 }
 
