@@ -22,9 +22,10 @@ const SECTIONS: Array<[string, string]> = [
   ['Follow-up sequences', 'follow-ups'],
   ['Team and alerts', 'team'],
   ['API keys and webhooks', 'api'],
+  ['Lines and carriers', 'lines'],
 ];
 
-const SECTION_HEADING: Record<string, string> = { 'Text-back templates': 'After hours', 'Follow-up sequences': 'Missed call follow-up', 'Team and alerts': 'Members', 'API keys and webhooks': 'API keys' };
+const SECTION_HEADING: Record<string, string> = { 'Text-back templates': 'After hours', 'Follow-up sequences': 'Missed call follow-up', 'Team and alerts': 'Members', 'API keys and webhooks': 'API keys', 'Lines and carriers': 'Lines' };
 
 async function openSection(page: Page, name: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name, exact: true }).click();
@@ -167,6 +168,17 @@ test('API keys and webhooks: a new key and a webhook secret are shown once; a ke
   await waitForText(page.getByRole('list', { name: 'Delivery log' }), /ping/, 'the test event shows in the delivery log');
   await page.getByRole('button', { name: /^Turn off/ }).click();
   await page.getByRole('button', { name: /^Turn on/ }).waitFor();
+});
+
+test('lines and carriers: the demo line is listed; checking the simulator answers in plain words', async () => {
+  const page = await h.newPage('desktop');
+  await signInAsOwner(page);
+  await page.goto('/settings/lines');
+  const lines = page.getByRole('region', { name: 'Lines', exact: true });
+  await waitForText(lines, /555.*0100/, 'the demo line is listed');
+  const carriers = page.getByRole('region', { name: 'Carrier connections' });
+  await carriers.getByRole('button', { name: /^Check / }).first().click();
+  await waitForText(carriers.getByRole('status').first(), /checks out|need fixing|set up correctly/, 'the check result in plain words');
 });
 
 for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {

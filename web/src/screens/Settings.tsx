@@ -9,6 +9,7 @@ import { BusinessSettings } from './settings/Business.tsx';
 import { ComplianceSettings } from './settings/Compliance.tsx';
 import { SequenceSettings, type Sequence } from './settings/Sequences.tsx';
 import { IntegrationSettings } from './settings/Integrations.tsx';
+import { LineSettings } from './settings/Lines.tsx';
 import { TeamSettings, type TeamMember } from './settings/Team.tsx';
 import { TemplateSettings } from './settings/Templates.tsx';
 import type { AccountSettings } from './settings/types.ts';
@@ -20,6 +21,7 @@ const SECTIONS: Array<{ id: string; name: string }> = [
   { id: 'follow-ups', name: 'Follow-up sequences' },
   { id: 'team', name: 'Team and alerts' },
   { id: 'api', name: 'API keys and webhooks' },
+  { id: 'lines', name: 'Lines and carriers' },
 ];
 
 export function Settings({ section }: { section: string | null }) {
@@ -56,6 +58,7 @@ function SectionBody({ id }: { id: string }) {
   if (id === 'follow-ups') return <SequencesSection />;
   if (id === 'team') return <TeamSection />;
   if (id === 'api') return <IntegrationSettings />;
+  if (id === 'lines') return <LineSettings />;
   return null;
 }
 
