@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { assertNoHorizontalScroll, openScreen, signInAsOwner, startBrowserHarness, visited, waitForText, type BrowserHarness, type ViewportName } from './harness.ts';
+import { assertNoHorizontalScroll, openScreen, signIn, signInAsOwner, startBrowserHarness, visited, waitForText, type BrowserHarness, type ViewportName } from './harness.ts';
 
 let h: BrowserHarness;
 before(async () => {
@@ -181,6 +181,30 @@ test('lines and carriers: the demo line is listed; checking the simulator answer
   await waitForText(carriers.getByRole('status').first(), /checks out|need fixing|set up correctly/, 'the check result in plain words');
 });
 
+test('an agent sees the settings read-only, with a note, but may change their own alerts', async () => {
+  const added = await h.server.api('POST', '/api/v1/team', { email: 'sam.agent@ringback.local', name: 'Sam Agent', role: 'agent' });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const url = new URL(added.body.inviteUrl as string, 'http://x');
+  const token = url.searchParams.get('token') ?? url.pathname.split('/').filter(Boolean).at(-1);
+  const accepted = await h.server.api('POST', '/api/v1/auth/invitations/accept', { token, password: 'agent password 2026' }, { key: null });
+  assert.ok(accepted.status < 300, `accepting the invitation: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+
+  const page = await h.newPage('mobile');
+  await signIn(page, 'sam.agent@ringback.local', 'agent password 2026');
+  await page.goto('/settings/business');
+  await page.getByRole('heading', { name: 'Business', exact: true }).waitFor();
+  await waitForText(page.locator('.alert-warn'), /signed in as an agent/, 'the read-only note');
+  assert.equal(await page.getByLabel('Business name', { exact: true }).isDisabled(), true, 'the business name cannot be edited');
+  assert.equal(await page.getByRole('button', { name: 'Save business' }).count(), 0, 'no save button for an agent');
+  await visited(page, 'settings-business-agent');
+
+  await page.goto('/settings/team');
+  await page.getByRole('button', { name: 'Alerts for Sam Agent' }).click();
+  await page.getByLabel('Phone for alerts', { exact: true }).fill('+15555550188');
+  await page.getByRole('button', { name: 'Save alerts for Sam Agent' }).click();
+  await waitForText(page.getByRole('status').filter({ hasText: 'Saved' }), /Saved\./, 'the agent saved their own alerts');
+});
+
 for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
   test(`every settings section passes axe, fits the ${viewport} width, and is photographed`, async () => {
     const page = await h.newPage(viewport);
@@ -190,6 +214,8 @@ for (const viewport of ['desktop', 'mobile'] as ViewportName[]) {
     for (const [name, id] of SECTIONS) {
       await openSection(page, name);
       assert.match(page.url(), new RegExp(`/settings/${id}$`));
+      // The previews have the server's rendering (no {{variables}} left) before the picture.
+      await page.waitForFunction("[...document.querySelectorAll('.preview .bubble')].every((b) => !(b.textContent || '').includes('{{'))", undefined, { timeout: 5000 });
       await assertNoHorizontalScroll(page, `Settings → ${name}`);
       await visited(page, `settings-${id}`);
     }

@@ -278,7 +278,7 @@ function Webhooks() {
             <legend>Events to send</legend>
             {WEBHOOK_EVENTS.map(([id, label]) => (
               <label className="checkbox block-check" key={id}>
-                <input type="checkbox" checked={events.includes(id)} onChange={(e) => setEvents((x) => (e.target.checked ? [...x, id] : x.filter((y) => y !== id)))} /> {label} <code>{id}</code>
+                <input type="checkbox" checked={events.includes(id)} onChange={(e) => setEvents((x) => (e.target.checked ? [...x, id] : x.filter((y) => y !== id)))} /> {label}
               </label>
             ))}
             {fieldError(fields, 'events') ? <p className="field-error">Events {fieldError(fields, 'events')}</p> : null}
