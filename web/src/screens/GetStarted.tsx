@@ -603,6 +603,11 @@ function DemoPhoneSection({ line, caller, conversation, latestCall, messages, on
 
 const CREDENTIAL_LABELS: Record<string, string> = { accountSid: 'Account SID', authToken: 'Auth Token', apiKey: 'API key', publicKey: 'Public key', kind: 'Carrier' };
 
+/** The API answers `{ check: {...} }`. */
+async function checkCarrier(id: string): Promise<CarrierCheck> {
+  return (await post<{ check: CarrierCheck }>(`/carriers/${id}/check`, {})).check;
+}
+
 function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConnected: () => void }) {
   const [kind, setKind] = useState<'twilio' | 'telnyx'>('twilio');
   const [creds, setCreds] = useState<Record<string, string>>({});
@@ -632,7 +637,7 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
       const created = await post<{ carrier: Carrier } | Carrier>('/carriers', body);
       const carrier = 'carrier' in created ? created.carrier : created;
       onConnected();
-      const check = await post<CarrierCheck>(`/carriers/${carrier.id}/check`, {});
+      const check = await checkCarrier(carrier.id);
       return describe(kind === 'twilio' ? 'Twilio' : 'Telnyx', check);
     });
     if (res) {
@@ -644,7 +649,7 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
   const recheck = async (c: Carrier) => {
     setResult(null);
     setError(null);
-    const res = await run(async () => describe(c.name || c.kind, await post<CarrierCheck>(`/carriers/${c.id}/check`, {})));
+    const res = await run(async () => describe(c.name || c.kind, await checkCarrier(c.id)));
     if (res) setResult(res);
   };
 
