@@ -7,6 +7,7 @@ import { formatPhone, formatWhen } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { fullWeek, HoursEditor, timeZones, type WeekHours } from './settings/common.tsx';
 import { measure, measureLine } from '../sms.ts';
 import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
@@ -97,64 +98,26 @@ export function GetStarted() {
 
 // ---------- Business: name, time zone, hours ----------
 
-const WEEKDAYS: Array<[Weekday, string]> = [
-  ['mon', 'Monday'],
-  ['tue', 'Tuesday'],
-  ['wed', 'Wednesday'],
-  ['thu', 'Thursday'],
-  ['fri', 'Friday'],
-  ['sat', 'Saturday'],
-  ['sun', 'Sunday'],
-];
-
-function timeZones(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf('timeZone');
-  } catch {
-    zones = [];
-  }
-  const set = new Set(['UTC', ...zones]);
-  set.add(current);
-  return [...set];
-}
-
-type Hours = Record<Weekday, { open: boolean; from: string; to: string; more: number }>;
-
-function toHours(bh: Account['businessHours']): Hours {
-  const out = {} as Hours;
-  for (const [d] of WEEKDAYS) {
-    const ranges = bh[d] ?? [];
-    const first = ranges[0];
-    out[d] = { open: !!first, from: first?.[0] ?? '08:00', to: first?.[1] ?? '17:00', more: Math.max(0, ranges.length - 1) };
-  }
-  return out;
-}
 
 function BusinessSection({ account, onSaved }: { account: Account; onSaved: () => void }) {
   const { refresh } = useSession();
   const [name, setName] = useState(account.name);
   const [timeZone, setTimeZone] = useState(account.timeZone);
-  const [hours, setHours] = useState<Hours>(() => toHours(account.businessHours));
+  const [hours, setHours] = useState<WeekHours>(() => fullWeek(account.businessHours));
   const [saved, setSaved] = useState(false);
   const { busy, error, fields, run } = useAction();
   const zones = useMemo(() => timeZones(account.timeZone), [account.timeZone]);
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-  const setDay = (d: Weekday, change: Partial<Hours[Weekday]>) => {
+  const changeHours = (next: WeekHours) => {
     setSaved(false);
-    setHours((h) => ({ ...h, [d]: { ...h[d], ...change } }));
+    setHours(next);
   };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const businessHours = {} as Account['businessHours'];
-    for (const [d] of WEEKDAYS) {
-      const h = hours[d];
-      // A day with several opening windows keeps the later ones; the first is edited here.
-      const rest = (account.businessHours[d] ?? []).slice(1);
-      businessHours[d] = h.open ? [[h.from, h.to], ...rest] : [];
-    }
+    // A day with several opening windows keeps the later ones; the editor changes the first.
+    const businessHours: Account['businessHours'] = hours;
     const ok = await run(() => patch('/account', { name: name.trim(), timeZone, businessHours }));
     if (ok !== undefined) {
       setSaved(true);
@@ -199,53 +162,7 @@ function BusinessSection({ account, onSaved }: { account: Account; onSaved: () =
             )}
           </Field>
         </div>
-        <fieldset className="hours">
-          <legend>Business hours</legend>
-          {hoursError ? <p className="field-error">Business hours {hoursError}</p> : null}
-          <table className="hours-table">
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col">Open</th>
-                <th scope="col">Opens</th>
-                <th scope="col">Closes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {WEEKDAYS.map(([d, label]) => {
-                const h = hours[d];
-                return (
-                  <tr key={d} className={h.open ? '' : 'closed'}>
-                    <th scope="row">
-                      <span className="day-long">{label}</span>
-                      <span className="day-short" aria-hidden="true">
-                        {label.slice(0, 3)}
-                      </span>
-                    </th>
-                    <td>
-                      <input type="checkbox" id={`open-${d}`} aria-label={`Open on ${label}`} checked={h.open} onChange={(e) => setDay(d, { open: e.target.checked })} />
-                    </td>
-                    {h.open ? (
-                      <>
-                        <td>
-                          <input type="time" aria-label={`${label} opens at`} value={h.from} onChange={(e) => setDay(d, { from: e.target.value })} />
-                        </td>
-                        <td>
-                          <input type="time" aria-label={`${label} closes at`} value={h.to} onChange={(e) => setDay(d, { to: e.target.value })} />
-                          {h.more ? <span className="muted small"> +{h.more} more</span> : null}
-                        </td>
-                      </>
-                    ) : (
-                      <td colSpan={2} className="muted">
-                        Closed
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </fieldset>
+        <HoursEditor legend="Business hours" value={hours} onChange={changeHours} error={hoursError} />
         <div className="actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save business'}

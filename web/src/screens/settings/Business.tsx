@@ -4,20 +4,8 @@ import { patch } from '../../api.ts';
 import { useAction } from '../../hooks.ts';
 import { useSession } from '../../session.tsx';
 import { ErrorAlert, Field, fieldText } from '../../ui/Field.tsx';
-import { fieldError, fullWeek, HoursEditor, SaveBar, SettingsCard, useCanEdit, type WeekHours } from './common.tsx';
+import { fieldError, fullWeek, HoursEditor, SaveBar, SettingsCard, timeZones, useCanEdit, type WeekHours } from './common.tsx';
 import type { AccountSettings } from './types.ts';
-
-function timeZones(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf('timeZone');
-  } catch {
-    zones = [];
-  }
-  const set = new Set(['UTC', ...zones]);
-  set.add(current);
-  return [...set];
-}
 
 function formatDate(iso: string): string {
   const d = new Date(`${iso}T12:00:00Z`);

@@ -148,3 +148,16 @@ export function fullWeek(hours: Partial<WeekHours> | null | undefined): WeekHour
   for (const [d] of WEEKDAYS) out[d] = hours?.[d] ?? [];
   return out;
 }
+
+/** Every IANA zone the browser knows, UTC first, and always the account's current one. */
+export function timeZones(current: string): string[] {
+  let zones: string[] = [];
+  try {
+    zones = Intl.supportedValuesOf('timeZone');
+  } catch {
+    zones = [];
+  }
+  const set = new Set(['UTC', ...zones]);
+  set.add(current);
+  return [...set];
+}
