@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { storeApiKey } from '../src/services/access.ts';
 import { newId } from '../src/store/ids.ts';
 import { DEMO_LINE, settle, startTestServer, TEST_API_KEY, type TestServer } from './helpers.ts';
+import { openLive } from './support/live-stream.ts';
 
 const T0 = Date.parse('2026-11-23T15:00:00.000Z');
 const OTHER_KEY = 'rb_test_other_contacts_0123456789abc';
@@ -15,32 +16,6 @@ let n = 0;
 /** A fresh fictional number (555-01XX) in area code 312 per use. */
 const nextNumber = () => `+1312555${String(100 + n++).padStart(4, '0')}`;
 
-/** Collects the live events of the owner's account (the server ends the stream on close). */
-async function openLive(server: TestServer): Promise<any[]> {
-  const res = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-  assert.equal(res.status, 200);
-  const events: any[] = [];
-  void (async () => {
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer
-          .slice(0, cut)
-          .split('\n')
-          .find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(cut + 2);
-        if (data) events.push(JSON.parse(data.slice(6)));
-      }
-    }
-  })().catch(() => {});
-  return events;
-}
 
 describe('contacts', () => {
   let server: TestServer;
@@ -79,7 +54,7 @@ describe('contacts', () => {
 
   before(async () => {
     server = await startTestServer({ RINGBACK_JOB_BACKOFF_BASE_MS: '5', RINGBACK_JOB_BACKOFF_CAP_MS: '20' }, { clock: () => new Date(now) });
-    live = await openLive(server);
+    live = (await openLive(server)).events;
     const key = await db().selectFrom('api_keys').select(['user_id', 'account_id']).orderBy('created_at').executeTakeFirstOrThrow();
     ownerId = key.user_id;
     accountId = key.account_id;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { HookData } from '../src/services/hooks.ts';
 import { storeApiKey } from '../src/services/access.ts';
 import { newId } from '../src/store/ids.ts';
-import { DEMO_LINE, settle, startTestServer, TEST_API_KEY, type TestServer } from './helpers.ts';
+import { DEMO_LINE, settle, startTestServer, type TestServer } from './helpers.ts';
+import { openLive, type Live } from './support/live-stream.ts';
 
 /** Monday 10:00 in New York, where the test numbers' area code (212) is. */
 const T0 = Date.parse('2026-11-23T15:00:00.000Z');
@@ -18,60 +19,6 @@ let n = 0;
 /** A fresh fictional number (555-01XX) in area code 212 per use. */
 const nextNumber = () => `+1212555${String(100 + n++).padStart(4, '0')}`;
 
-interface Live {
-  events: any[];
-  waitFor(match: (e: any) => boolean, what: string, timeoutMs?: number): Promise<any>;
-}
-
-/**
- * Reads GET /api/v1/events. The stream is never aborted (an aborted fetch leaves a spare socket
- * that holds the server's close); the server ends it on close.
- */
-async function openLive(server: TestServer): Promise<Live> {
-  const res = await fetch(`${server.url}/api/v1/events`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-  assert.equal(res.status, 200);
-  const events: any[] = [];
-  const waiters = new Set<() => void>();
-  void (async () => {
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer
-          .slice(0, cut)
-          .split('\n')
-          .find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(cut + 2);
-        if (data) events.push(JSON.parse(data.slice(6)));
-      }
-      for (const w of [...waiters]) w();
-    }
-  })().catch(() => {});
-  return {
-    events,
-    waitFor: (match, what, timeoutMs = 5000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = events.find(match);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(events.map((e) => [e.type, e.data]))}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
-  };
-}
 
 describe('inbox', () => {
   let server: TestServer;

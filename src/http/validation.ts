@@ -57,3 +57,6 @@ export const limitField = z.coerce.number().int().min(1).max(200).default(50);
 export const isoTimeField = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 time with a zone, e.g. 2026-11-22T14:05:00Z' })
   .transform((v) => new Date(v));
+
+/** A query-string flag: "true" or "false". */
+export const booleanQueryField = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -8,8 +8,7 @@ import type { ServiceContext } from '../../services/context.ts';
 import { getContactTimeline } from '../../services/timeline.ts';
 import { encodeCursor } from '../../store/paging.ts';
 import { principalOf } from '../auth.ts';
-import { cursorField, limitField, parseInput } from '../validation.ts';
-import { booleanQueryField } from './api-conversations.ts';
+import { booleanQueryField, cursorField, limitField, parseInput } from '../validation.ts';
 
 const ListContacts = z.object({
   q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),

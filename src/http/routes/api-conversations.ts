@@ -21,10 +21,9 @@ import {
 } from '../../services/conversations.ts';
 import { principalOf } from '../auth.ts';
 import { encodeCursor } from '../../store/paging.ts';
-import { cursorField, isoTimeField, limitField, parseInput } from '../validation.ts';
+import { booleanQueryField, cursorField, isoTimeField, limitField, parseInput } from '../validation.ts';
 
 /** A query flag: exactly "true" or "false" (a typo must not silently mean one of them). */
-export const booleanQueryField = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const statusListField = z.string().transform((value, ctx) => {
   const statuses = value.split(',').map((s) => s.trim());
