@@ -1,13 +1,14 @@
 // Get started: the newcomer's checklist, from real state. Business name, time zone and hours; the
 // text-back message with a live preview; the demo phone (call the demo line, watch the text arrive,
 // reply, try STOP); then connecting a real number.
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, post, patch, put, type Account, type Call, type Carrier, type CarrierCheck, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
 import { formatPhone, formatWhen } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { fullWeek, HoursEditor, timeZones, type WeekHours } from './settings/common.tsx';
+import { usePreview, type Preview } from './settings/Templates.tsx';
 import { measure, measureLine } from '../sms.ts';
 import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
@@ -202,14 +203,6 @@ function slotNow(account: Account): string {
   }
 }
 
-interface Preview {
-  text: string;
-  characters: number;
-  encoding: string;
-  segments: number;
-  errors: string[];
-}
-
 function localPreview(body: string, account: Account): Preview {
   const text = body
     .replace(/\{\{\s*business_name\s*\}\}/g, account.name)
@@ -220,13 +213,6 @@ function localPreview(body: string, account: Account): Preview {
   return { text, characters: m.characters, encoding: m.encoding, segments: m.segments, errors: [] };
 }
 
-function normaliseErrors(raw: unknown): string[] {
-  if (!raw) return [];
-  if (Array.isArray(raw)) return raw.map((e) => (typeof e === 'string' ? e : (e as { message?: string }).message ?? JSON.stringify(e)));
-  if (typeof raw === 'object') return Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`);
-  return [String(raw)];
-}
-
 function MessageSection({ account, templates, onSaved }: { account: Account; templates: Template[]; onSaved: () => void }) {
   const nowSlot = useMemo(() => slotNow(account), [account]);
   const [slot, setSlot] = useState(nowSlot);
@@ -234,32 +220,14 @@ function MessageSection({ account, templates, onSaved }: { account: Account; tem
   const [body, setBody] = useState(current?.body ?? '');
   const [dirty, setDirty] = useState(false);
   const [saved, setSaved] = useState(false);
-  const [preview, setPreview] = useState<Preview>(() => localPreview(current?.body ?? '', account));
+  const renderLocally = useCallback((b: string) => localPreview(b, account), [account]);
+  const preview = usePreview(body, slot, renderLocally);
   const { busy, error, fields, run } = useAction();
 
   // A different slot, or the saved templates changed: show the stored text unless it is being edited.
   useEffect(() => {
     if (!dirty) setBody(current?.body ?? '');
   }, [current?.body, dirty]);
-
-  // Live preview: instantly from the local count, then the server's own rendering.
-  useEffect(() => {
-    setPreview(localPreview(body, account));
-    if (!body.trim()) return;
-    const ctrl = new AbortController();
-    const timer = setTimeout(() => {
-      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', { body, slot }, { signal: ctrl.signal })
-        .then((p) => {
-          if (typeof p.text !== 'string') return;
-          setPreview({ text: p.text, characters: p.characters ?? 0, encoding: p.encoding ?? 'GSM-7', segments: p.segments ?? 1, errors: normaliseErrors(p.errors) });
-        })
-        .catch(() => undefined);
-    }, 200);
-    return () => {
-      clearTimeout(timer);
-      ctrl.abort();
-    };
-  }, [body, slot, account]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -27,11 +27,15 @@ function normaliseErrors(raw: unknown): string[] {
   return [];
 }
 
-/** The preview of `body`: at once from the local count, then the server's own rendering. */
-export function usePreview(body: string, slot?: string): Preview {
-  const [preview, setPreview] = useState<Preview>(() => ({ text: body, ...measure(body), errors: [] }));
+/**
+ * The preview of `body`: at once from a local rendering (`local`, default the body measured as it
+ * is), then the server's own rendering with the account's real values.
+ */
+export function usePreview(body: string, slot?: string, local?: (body: string) => Preview): Preview {
+  const render = (b: string): Preview => (local ? local(b) : { text: b, ...measure(b), errors: [] });
+  const [preview, setPreview] = useState<Preview>(() => render(body));
   useEffect(() => {
-    setPreview((p) => ({ ...p, ...measure(body), text: body }));
+    setPreview(render(body));
     if (!body.trim()) return;
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
@@ -46,7 +50,8 @@ export function usePreview(body: string, slot?: string): Preview {
       clearTimeout(timer);
       ctrl.abort();
     };
-  }, [body, slot]);
+    // `render` follows `local`, which callers keep stable (useCallback).
+  }, [body, slot, local]);
   return preview;
 }
 
