@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config.ts';
 import { createRingback } from '../src/main.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
-import { testDatabaseEnv } from './support/test-database.ts';
+import { testDatabaseEnv, testStoreKind } from './support/test-database.ts';
 
 const OWNER_EMAIL = 'owner@ringback.local';
 const OWNER_PASSWORD = 'correct horse battery';
@@ -388,5 +388,51 @@ describe('sign-in behind https, and the per-address limit', () => {
     assert.match(limited.body.error.message, /too many failed sign-ins for this address/);
     // API keys are not sign-ins: they keep working.
     assert.equal((await server.api('GET', '/api/v1/auth/me')).status, 200);
+  });
+});
+
+describe('the sign-in limit is kept in the database', () => {
+  test('failures counted by one process refuse the next try on another process (a restart on SQLite, a second web process on Postgres)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ringback-limit-'));
+    const first = await startTestServer({}, { dataDir });
+    let second: TestServer | null = null;
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await new Browser(first.url).login(OWNER_EMAIL, `guess ${i}`)).status, 401);
+      // One process owns an SQLite file, so the "other process" is the same data after a restart;
+      // on Postgres both run side by side on one database.
+      if (testStoreKind() === 'sqlite') await first.close();
+      second = await startTestServer(first.databaseEnv, { dataDir: testStoreKind() === 'sqlite' ? dataDir : mkdtempSync(path.join(tmpdir(), 'ringback-limit-')) });
+      const limited = await new Browser(second.url).login(OWNER_EMAIL, OWNER_PASSWORD);
+      assert.equal(limited.status, 429);
+      assert.match(limited.body.error.message, /too many failed sign-ins for this email/);
+      const rows = await second.ringback.store.db.selectFrom('sign_in_failures').select(['key']).execute();
+      assert.equal(rows.filter((r) => r.key === `email:${OWNER_EMAIL}`).length, 5);
+    } finally {
+      await second?.close();
+      if (testStoreKind() === 'postgres') await first.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a successful sign-in clears the email’s failures, and failures older than the window are pruned', async () => {
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    const server = await startTestServer({}, { clock: () => new Date(now) });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await new Browser(server.url).login(OWNER_EMAIL, `guess ${i}`)).status, 401);
+      const count = async (key: string) =>
+        (await server.ringback.store.db.selectFrom('sign_in_failures').select('key').where('key', '=', key).execute()).length;
+      assert.equal(await count(`email:${OWNER_EMAIL}`), 3);
+      assert.equal((await new Browser(server.url).login(OWNER_EMAIL, OWNER_PASSWORD)).status, 200);
+      assert.equal(await count(`email:${OWNER_EMAIL}`), 0);
+      // The address's failures stay until they age out: 16 minutes later, the next failure prunes them.
+      const ipKeys = (await server.ringback.store.db.selectFrom('sign_in_failures').select('key').execute()).map((r) => r.key);
+      assert.equal(ipKeys.length, 3);
+      now += 16 * 60_000;
+      assert.equal((await new Browser(server.url).login('someone@example.com', 'nope')).status, 401);
+      const left = await server.ringback.store.db.selectFrom('sign_in_failures').select(['key', 'failed_at']).execute();
+      assert.deepEqual(left.map((r) => r.failed_at), [new Date(now).toISOString(), new Date(now).toISOString()]);
+    } finally {
+      await server.close();
+    }
   });
 });

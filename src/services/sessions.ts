@@ -1,11 +1,12 @@
 // Browser sessions: a random 32-byte token in an httpOnly cookie, stored as its SHA-256. A session
 // lives 14 days past its last use and 30 days at most; a CSRF token, readable only by our own
 // pages (from /auth/me or the sign-in answer), must come back in x-csrf-token on every change.
-// Sign-in failures are limited per email and per IP (FailureLimiter, in memory).
+// Sign-in failures are limited per email and per IP (FailureLimiter, counted in the database).
 import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../store/ids.ts';
 import type { Db } from '../store/database.ts';
 import * as sessions from '../store/sessions-repository.ts';
+import * as signInFailures from '../store/sign-in-failures-repository.ts';
 import { hashPassword, verifyPassword, type Principal } from './access.ts';
 import type { ServiceContext } from './context.ts';
 import { AppError } from './errors.ts';
@@ -153,13 +154,11 @@ export class TooManyAttempts extends Error {
 }
 
 /**
- * Failed sign-ins per email and per client IP within a sliding window. In memory: right for the
- * one SQLite process; with several Postgres web processes each keeps its own count, so a client
- * spread across N processes by the load balancer gets up to N times the limit (sticky sessions or
- * a shared limiter would close that; scrypt keeps each guess slow either way).
+ * Failed sign-ins per email and per client IP within a sliding window, counted in the database so
+ * every web process sees the same failures (several Postgres web processes behind a load balancer
+ * share one limit). Only failures are written; scrypt keeps each guess slow either way.
  */
 export class FailureLimiter {
-  readonly #failures = new Map<string, number[]>();
   readonly #windowMs: number;
   readonly #perEmail: number;
   readonly #perIp: number;
@@ -169,22 +168,17 @@ export class FailureLimiter {
     this.#perIp = opts.perIp ?? 20;
   }
 
-  #recent(key: string, now: number): number[] {
-    const list = (this.#failures.get(key) ?? []).filter((t) => t > now - this.#windowMs);
-    if (list.length === 0) this.#failures.delete(key);
-    else this.#failures.set(key, list);
-    return list;
-  }
-
   /** Throws TooManyAttempts when either the email or the IP has used up its failures. */
-  check(email: string, ip: string, now: number): void {
+  async check(db: Db, email: string, ip: string, now: number): Promise<void> {
+    const since = new Date(now - this.#windowMs).toISOString();
     for (const [key, limit, what] of [
       [`email:${email}`, this.#perEmail, 'this email'],
       [`ip:${ip}`, this.#perIp, 'this address'],
     ] as const) {
-      const recent = this.#recent(key, now);
+      const recent = await signInFailures.listFailuresSince(db, key, since);
       if (recent.length >= limit) {
-        const retryAfter = Math.max(1, Math.ceil((recent[recent.length - limit]! + this.#windowMs - now) / 1000));
+        const oldestCounted = Date.parse(recent[recent.length - limit]!);
+        const retryAfter = Math.max(1, Math.ceil((oldestCounted + this.#windowMs - now) / 1000));
         const minutes = Math.ceil(retryAfter / 60);
         throw new TooManyAttempts(
           `too many failed sign-ins for ${what}; try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or reset your password`,
@@ -194,20 +188,13 @@ export class FailureLimiter {
     }
   }
 
-  fail(email: string, ip: string, now: number): void {
-    for (const key of [`email:${email}`, `ip:${ip}`]) {
-      const list = this.#recent(key, now);
-      list.push(now);
-      this.#failures.set(key, list);
-    }
-    // Bounded memory under a spray of made-up emails: forget the oldest keys.
-    if (this.#failures.size > 100_000) {
-      for (const key of [...this.#failures.keys()].slice(0, 10_000)) this.#failures.delete(key);
-    }
+  async fail(db: Db, email: string, ip: string, now: number): Promise<void> {
+    await signInFailures.pruneFailuresBefore(db, new Date(now - this.#windowMs).toISOString());
+    await signInFailures.insertFailures(db, [`email:${email}`, `ip:${ip}`], new Date(now).toISOString());
   }
 
-  succeed(email: string): void {
-    this.#failures.delete(`email:${email}`);
+  async succeed(db: Db, email: string): Promise<void> {
+    await signInFailures.deleteFailuresFor(db, `email:${email}`);
   }
 }
 
@@ -217,16 +204,16 @@ let dummyHash: string | undefined;
 export async function signIn(ctx: ServiceContext, limiter: FailureLimiter, input: { email: string; password: string; ip: string }): Promise<OpenedSession> {
   const email = input.email.trim().toLowerCase();
   const now = ctx.clock().getTime();
-  limiter.check(email, input.ip, now);
+  await limiter.check(ctx.store.db, email, input.ip, now);
   const user = await sessions.findUserForSignIn(ctx.store.db, email);
   // Hashes that match no password (invited, not yet accepted) still cost one scrypt.
   const usable = user?.passwordHash.startsWith('scrypt$') ? user.passwordHash : (dummyHash ??= hashPassword(randomToken()));
   const ok = verifyPassword(input.password, usable) && usable !== dummyHash;
   const opened = user && ok ? await openSessionForUser(ctx, ctx.store.db, user.userId) : null;
   if (!opened) {
-    limiter.fail(email, input.ip, now);
+    await limiter.fail(ctx.store.db, email, input.ip, now);
     throw wrongCredentials();
   }
-  limiter.succeed(email);
+  await limiter.succeed(ctx.store.db, email);
   return opened;
 }

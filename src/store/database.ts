@@ -12,6 +12,7 @@ import * as initial from './migrations/0001-initial.ts';
 import * as carriers from './migrations/0002-carriers.ts';
 import * as followThrough from './migrations/0003-follow-through.ts';
 import * as sessions from './migrations/0004-sessions.ts';
+import * as signInFailures from './migrations/0005-sign-in-failures.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-carriers': carriers,
   '0003-follow-through': followThrough,
   '0004-sessions': sessions,
+  '0005-sign-in-failures': signInFailures,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

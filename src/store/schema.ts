@@ -69,6 +69,13 @@ export interface SessionsTable {
 
 export type AuthTokenKind = 'reset' | 'invite' | 'welcome';
 
+export interface SignInFailuresTable {
+  id: string;
+  /** "email:<address>" or "ip:<address>". */
+  key: string;
+  failed_at: string;
+}
+
 export interface AuthTokensTable {
   id: string;
   token_hash: string;
@@ -454,6 +461,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   auth_tokens: AuthTokensTable;
+  sign_in_failures: SignInFailuresTable;
   carrier_connections: CarrierConnectionsTable;
   lines: LinesTable;
   templates: TemplatesTable;
