@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, ConfigSchema, ENV_KEYS, loadConfig } from './config.ts';
 
 test('defaults: port 3000, ./data, demo on, 24 h cooldown, 30 min send window', () => {
   const c = loadConfig({}, '/srv/app');
@@ -37,6 +37,8 @@ const invalid: Array<{ env: Record<string, string>; names: RegExp }> = [
   { env: { RINGBACK_COOLDOWN_HOURS: '-1' }, names: /RINGBACK_COOLDOWN_HOURS/ },
   { env: { RINGBACK_SEND_WINDOW_MINUTES: '0' }, names: /RINGBACK_SEND_WINDOW_MINUTES/ },
   { env: { RINGBACK_FAULT: 'explode' }, names: /RINGBACK_FAULT/ },
+  { env: { RINGBACK_TRUST_PROXY: '10.0.0.1, proxy.local' }, names: /RINGBACK_TRUST_PROXY .*not an address: proxy\.local/ },
+  { env: { RINGBACK_TRUST_PROXY: '10.0.0.0/33' }, names: /RINGBACK_TRUST_PROXY .*not an address: 10\.0\.0\.0\/33/ },
   { env: { RINGBACK_JOB_BACKOFF_BASE_MS: '1000', RINGBACK_JOB_BACKOFF_CAP_MS: '10' }, names: /RINGBACK_JOB_BACKOFF_CAP_MS must not be below/ },
 ];
 for (const c of invalid) {
@@ -113,4 +115,33 @@ test('web and worker roles are accepted on Postgres', () => {
   for (const role of ['web', 'worker', 'all'] as const) {
     assert.equal(loadConfig({ ...PG, DATABASE_URL: 'postgres://h/db', RINGBACK_PUBLIC_URL: 'https://rb.example.com', RINGBACK_ROLE: role }).role, role);
   }
+});
+
+const trustProxy: Array<{ value: string; expected: boolean | number | string[] }> = [
+  { value: 'off', expected: false },
+  { value: 'on', expected: true },
+  { value: '2', expected: 2 },
+  { value: '127.0.0.1', expected: ['127.0.0.1'] },
+  { value: '10.0.0.0/8, ::1, fd00::/8', expected: ['10.0.0.0/8', '::1', 'fd00::/8'] },
+];
+for (const c of trustProxy) {
+  test(`RINGBACK_TRUST_PROXY=${c.value}`, () => assert.deepEqual(loadConfig({ RINGBACK_TRUST_PROXY: c.value }).trustProxy, c.expected));
+}
+test('RINGBACK_TRUST_PROXY defaults to off', () => assert.equal(loadConfig({}).trustProxy, false));
+
+// One README table and the env file are what operators read: a new setting that is missing from
+// either is a setting nobody finds.
+test('every setting is documented in the README table, the RINGBACK_CONFIG key list and deploy/.env.example', () => {
+  const root = path.join(import.meta.dirname, '..');
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const envExample = readFileSync(path.join(root, 'deploy/.env.example'), 'utf8');
+  const keyList = readme.split('\n').find((l) => l.startsWith('| `RINGBACK_CONFIG`')) ?? '';
+  const missing: string[] = [];
+  for (const [variable, key] of Object.entries(ENV_KEYS)) {
+    if (!new RegExp(`^\\| \`(?:[A-Z_]+\` / \`)?${variable}\``, 'm').test(readme)) missing.push(`README table: ${variable}`);
+    if (!new RegExp(`^# ${variable}=`, 'm').test(envExample)) missing.push(`deploy/.env.example: ${variable}`);
+    if (!keyList.includes(`\`${key}\``)) missing.push(`README RINGBACK_CONFIG keys: ${key}`);
+  }
+  for (const key of Object.keys(ConfigSchema.shape)) if (!keyList.includes(`\`${key}\``)) missing.push(`README RINGBACK_CONFIG keys: ${key}`);
+  assert.deepEqual([...new Set(missing)], []);
 });

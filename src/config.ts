@@ -1,6 +1,7 @@
 // The one configuration object. Built once at start from RINGBACK_* environment variables and an
 // optional JSON config file, validated, frozen. Nothing else in the program reads process.env.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -10,11 +11,39 @@ export const ROLES = ['all', 'web', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 const DATABASE_SSL = ['off', 'require', 'verify'] as const;
 
+/**
+ * Which proxies may tell us the client's address (X-Forwarded-For): off, on (any: only when
+ * nothing can reach Ringback except through the proxy), a hop count, or addresses/CIDRs.
+ */
+const trustProxyField = z
+  .string()
+  .trim()
+  .transform((v, c): boolean | number | string[] => {
+    const lower = v.toLowerCase();
+    if (['off', 'false', 'no', '0', ''].includes(lower)) return false;
+    if (['on', 'true', 'yes'].includes(lower)) return true;
+    if (/^[1-9]\d?$/.test(v)) return Number(v);
+    const entries = v.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => {
+      const [address, bits, ...rest] = e.split('/');
+      const family = isIP(address ?? '');
+      if (family === 0 || rest.length > 0) return true;
+      if (bits === undefined) return false;
+      const n = Number(bits);
+      return !/^\d{1,3}$/.test(bits) || n > (family === 4 ? 32 : 128);
+    });
+    if (bad.length > 0) {
+      c.addIssue({ code: 'custom', message: `must be off, on, a hop count (1-99) or IP addresses/CIDRs separated by commas; not an address: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const boolish = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
-const ConfigSchema = z.object({
+export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
@@ -74,6 +103,8 @@ const ConfigSchema = z.object({
   webhookTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Attempts per outgoing webhook delivery before it is marked failed. */
   webhookMaxAttempts: z.coerce.number().int().min(1).max(50).default(12),
+  /** Behind a reverse proxy: which proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy: z.preprocess((v) => (typeof v === 'boolean' ? String(v) : v), trustProxyField).default(false),
   /** Test-only crash points for the fault-injection suites; never set in production. */
   fault: z.enum(FAULTS).optional(),
 });
@@ -81,7 +112,7 @@ const ConfigSchema = z.object({
 export type Config = Readonly<z.infer<typeof ConfigSchema> & { configFile: string | undefined }>;
 
 /** Environment variable → config key. RINGBACK_PORT wins over PORT. */
-const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
+export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_PORT: 'port',
   RINGBACK_HOST: 'host',
   RINGBACK_DATA_DIR: 'dataDir',
@@ -112,6 +143,7 @@ const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   RINGBACK_SCHEDULER_INTERVAL_MS: 'schedulerIntervalMs',
   RINGBACK_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
   RINGBACK_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  RINGBACK_TRUST_PROXY: 'trustProxy',
 };
 
 export class ConfigError extends Error {

@@ -436,3 +436,45 @@ describe('the sign-in limit is kept in the database', () => {
     }
   });
 });
+
+describe('the client address behind a reverse proxy (RINGBACK_TRUST_PROXY)', () => {
+  const failFrom = async (url: string, forwardedFor: string, n: number, first = 0) => {
+    for (let i = first; i < first + n; i++) {
+      const res = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ email: `guess${i}@example.com`, password: 'wrong password' }),
+      });
+      assert.equal(res.status, 401);
+    }
+  };
+  const loginFrom = (url: string, forwardedFor: string) =>
+    fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ email: OWNER_EMAIL, password: OWNER_PASSWORD }),
+    });
+
+  test('trusted proxy: the limit is per forwarded client, so one client cannot lock out everyone behind the proxy', async () => {
+    const server = await startTestServer({ RINGBACK_TRUST_PROXY: '127.0.0.1' });
+    try {
+      await failFrom(server.url, '203.0.113.7', 20);
+      assert.equal((await loginFrom(server.url, '203.0.113.7')).status, 429);
+      assert.equal((await loginFrom(server.url, '198.51.100.9')).status, 200);
+      const keys = (await server.ringback.store.db.selectFrom('sign_in_failures').select('key').execute()).map((r) => r.key);
+      assert.ok(keys.includes('ip:203.0.113.7'), `keys: ${keys.slice(0, 3).join(', ')}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no trusted proxy (the default): X-Forwarded-For is ignored, so a client cannot dodge the limit by changing it', async () => {
+    const server = await startTestServer();
+    try {
+      for (let i = 0; i < 20; i++) await failFrom(server.url, `203.0.113.${i + 1}`, 1, i);
+      assert.equal((await loginFrom(server.url, '198.51.100.9')).status, 429);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -36,6 +36,11 @@ export interface AppDeps {
   routes?: 'all' | 'health';
 }
 
+/** A hop count means: believe that many proxies nearest to us, whatever their addresses. */
+function trustedProxies(setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -43,6 +48,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // The client address (sign-in limits per IP) from X-Forwarded-For, only from trusted proxies.
+    trustProxy: trustedProxies(deps.ctx.config.trustProxy),
   });
   installErrorHandling(app);
   registerHealthRoutes(app, deps.ctx, deps.readiness);
