@@ -37,6 +37,42 @@ function systemTimeZone(): string {
   return tz && isValidTimeZone(tz) ? tz : 'America/New_York';
 }
 
+/**
+ * A new business: the account, its owner's membership, the default text-back templates and the
+ * built-in simulator connection (so lines can be tried before any carrier is added). Used by the
+ * first start and by an owner adding another business.
+ */
+export async function provisionAccount(
+  tx: Tx,
+  ctx: ServiceContext,
+  input: { accountId: string; name: string; timeZone: string; ownerUserId: string; now: string },
+): Promise<{ connectionId: string }> {
+  const { accountId, now } = input;
+  await accounts.insertAccount(tx.db, {
+    id: accountId,
+    name: input.name,
+    time_zone: input.timeZone,
+    business_hours: JSON.stringify(DEFAULT_BUSINESS_HOURS),
+    booking_url: null,
+    help_contact: null,
+    created_at: now,
+    updated_at: now,
+  });
+  await accounts.insertMembership(tx.db, { id: newId('mem'), account_id: accountId, user_id: input.ownerUserId, role: 'owner', created_at: now });
+  await seedTextBackTemplates(tx, accountId, now);
+  const connectionId = newId('cc');
+  await insertCarrierConnection(tx.db, {
+    id: connectionId,
+    account_id: accountId,
+    kind: 'simulator',
+    name: 'Built-in simulator',
+    credentials: ctx.carriers.seal({ signingSecret: randomBytes(24).toString('base64url') }),
+    api_base_url: null,
+    created_at: now,
+  });
+  return { connectionId };
+}
+
 export async function seedTextBackTemplates(tx: Tx, accountId: string, now: string): Promise<void> {
   for (const slot of SCHEDULE_SLOTS) {
     const body = DEFAULT_TEXT_BACK_TEMPLATES[slot];
@@ -71,33 +107,17 @@ export async function bootstrap(ctx: ServiceContext): Promise<BootstrapResult> {
     const userId = newId('usr');
     const email = config.adminEmail ?? 'owner@ringback.local';
     const password = config.adminPassword ?? generatePassword();
-    await accounts.insertAccount(tx.db, {
-      id: accountId,
-      name: config.demo ? 'Demo Plumbing' : 'My Business',
-      time_zone: systemTimeZone(),
-      business_hours: JSON.stringify(DEFAULT_BUSINESS_HOURS),
-      booking_url: null,
-      help_contact: null,
-      created_at: now,
-      updated_at: now,
-    });
     await accounts.insertUser(tx.db, { id: userId, email, name: 'Owner', password_hash: hashPassword(password), created_at: now });
-    await accounts.insertMembership(tx.db, { id: newId('mem'), account_id: accountId, user_id: userId, role: 'owner', created_at: now });
-    await seedTextBackTemplates(tx, accountId, now);
+    const { connectionId } = await provisionAccount(tx, ctx, {
+      accountId,
+      name: config.demo ? 'Demo Plumbing' : 'My Business',
+      timeZone: systemTimeZone(),
+      ownerUserId: userId,
+      now,
+    });
     const apiKey = config.adminApiKey ?? generateApiKey();
     await storeApiKey(tx.db, { accountId, userId }, 'owner (first start)', apiKey, now);
 
-    // The built-in simulator is always there, so lines can be tried before any carrier is added.
-    const connectionId = newId('cc');
-    await insertCarrierConnection(tx.db, {
-      id: connectionId,
-      account_id: accountId,
-      kind: 'simulator',
-      name: 'Built-in simulator',
-      credentials: ctx.carriers.seal({ signingSecret: randomBytes(24).toString('base64url') }),
-      api_base_url: null,
-      created_at: now,
-    });
     const welcomeToken = await issueToken(tx.db, 'welcome', { userId, accountId }, ctx.clock());
     let demoLine: string | undefined;
     if (config.demo) {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, errorMessage, onConnectionChange, setCsrfToken, setUnauthorizedHandler, startLiveEvents, stopLiveEvents, type Session } from './api.ts';
+import { AccountSwitcher } from './AccountSwitcher.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { SessionContext, useSession, type SessionState } from './session.tsx';
 import { ForgotPassword, ResetPassword, AcceptInvite, SignIn, Welcome } from './screens/SignIn.tsx';
@@ -167,7 +168,7 @@ function Shell({ path, children }: { path: string; children: React.ReactNode }) 
             <path d="M10.5 7.5c1-.6 2.1-.3 2.7.7l1.6 2.8c.5.9.3 2-.5 2.6l-1.3 1c.8 1.8 2.1 3.3 3.8 4.3l1.1-1.2c.7-.7 1.8-.9 2.6-.3l2.7 1.8c.9.6 1.2 1.8.6 2.7l-1 1.6c-.8 1.3-2.4 1.8-3.8 1.3C13 22.9 9 18.7 7.6 13c-.4-1.4.2-2.9 1.4-3.7z" fill="#fff" />
           </svg>
           <span className="brand-name">Ringback</span>
-          <span className="account-name">{session.account.name}</span>
+          <AccountSwitcher />
         </div>
         <nav aria-label="Main" className="mainnav">
           <ul>

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Authenticator } from '../../services/access.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { closeSession, describePrincipal, FailureLimiter, signIn, TooManyAttempts, type OpenedSession } from '../../services/sessions.ts';
+import { addBusiness, listMyAccounts, switchAccount } from '../../services/businesses.ts';
 import { acceptInvitation, changePassword, completePasswordReset, redeemWelcome, requestPasswordReset } from '../../services/sign-in.ts';
 import { authenticateRequest, clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { parseInput } from '../validation.ts';
@@ -23,6 +24,11 @@ const AcceptInvitation = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 const Welcome = z.strictObject({ token });
+const AddBusiness = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  timeZone: z.string().trim().min(1, 'must not be empty'),
+});
+const SwitchAccount = z.strictObject({ accountId: z.string().min(1, 'must not be empty').max(100, 'is not an account id') });
 
 export interface AuthRouteOptions {
   /** Failed sign-ins allowed per email and per IP in the window (tests lower them). */
@@ -95,5 +101,23 @@ export function registerAuthRoutes(api: FastifyInstance, ctx: ServiceContext, au
   api.post('/welcome', async (request, reply) => {
     const input = parseInput(Welcome, request.body);
     return signedIn(reply, await redeemWelcome(ctx, input.token));
+  });
+
+  // The businesses this person belongs to (the account switcher), adding one, and switching.
+  api.get('/accounts', async (request) => {
+    const { principal } = await authenticateRequest(request, auth, ctx);
+    return { current: principal.accountId, accounts: await listMyAccounts(ctx, principal.userId) };
+  });
+
+  api.post('/accounts', async (request, reply) => {
+    const { principal } = await authenticateRequest(request, auth, ctx);
+    const input = parseInput(AddBusiness, request.body);
+    return reply.status(201).send({ account: await addBusiness(ctx, principal, input) });
+  });
+
+  api.post('/accounts/switch', async (request, reply) => {
+    const { principal } = await authenticateRequest(request, auth, ctx);
+    const { accountId } = parseInput(SwitchAccount, request.body);
+    return signedIn(reply, await switchAccount(ctx, principal, accountId));
   });
 }

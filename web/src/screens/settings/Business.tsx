@@ -2,6 +2,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { patch } from '../../api.ts';
 import { useAction } from '../../hooks.ts';
+import { AddBusinessCard } from '../../AccountSwitcher.tsx';
 import { useSession } from '../../session.tsx';
 import { ErrorAlert, Field, fieldText } from '../../ui/Field.tsx';
 import { fieldError, fullWeek, HoursEditor, SaveBar, SettingsCard, timeZones, useCanEdit, type WeekHours } from './common.tsx';
@@ -63,6 +64,7 @@ export function BusinessSettings({ account, onSaved }: { account: AccountSetting
   };
 
   return (
+    <>
     <SettingsCard id="business" title="Business" intro="Your business name goes into every text. Time zone, hours and holidays decide which message a caller gets.">
       <form onSubmit={submit} noValidate>
         <fieldset className="plain-fieldset" disabled={!canEdit}>
@@ -129,5 +131,7 @@ export function BusinessSettings({ account, onSaved }: { account: AccountSetting
         </fieldset>
       </form>
     </SettingsCard>
+    <AddBusinessCard />
+    </>
   );
 }
