@@ -18,6 +18,8 @@ export interface TestServer {
   releaseDatabase(): Promise<void>;
   url: string;
   dataDir: string;
+  /** The one-time /welcome link token the first start printed (undefined on a restart). */
+  welcomeToken: string | undefined;
   /** Calls the API with the owner's key; returns status and parsed JSON (null for no body). */
   api(method: string, path: string, body?: unknown, opts?: { key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   /** Waits until `check` returns a truthy value (polling), or fails after `timeoutMs`. */
@@ -42,8 +44,9 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
   });
   const ringback = createRingback(config, { logger: pino({ level: 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
   let url: string;
+  let welcomeToken: string | undefined;
   try {
-    ({ url } = await ringback.start());
+    ({ url, welcomeToken } = await ringback.start());
   } catch (err) {
     await ringback.stop().catch(() => {});
     await database.drop();
@@ -81,6 +84,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
     releaseDatabase: () => database.drop(),
     url,
     dataDir,
+    welcomeToken,
     api,
     waitFor,
     async phoneInbox(number) {
