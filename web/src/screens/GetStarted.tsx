@@ -2,13 +2,14 @@
 // text-back message with a live preview; the demo phone (call the demo line, watch the text arrive,
 // reply, try STOP); then connecting a real number.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, post, patch, put, type Account, type Call, type Carrier, type CarrierCheck, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
+import { api, post, patch, put, type Account, type Call, type Carrier, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
 import { formatPhone, formatWhen } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { fullWeek, HoursEditor, timeZones, type WeekHours } from './settings/common.tsx';
 import { usePreview, type Preview } from './settings/Templates.tsx';
+import { carrierName, checkCarrier, CheckResult, ConnectCarrierForm, describeCheck, type CheckSummary } from './ConnectCarrierForm.tsx';
 import { measure, measureLine } from '../sms.ts';
 import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
@@ -486,55 +487,16 @@ function DemoPhoneSection({ line, caller, conversation, latestCall, messages, on
 
 // ---------- Connect a real number ----------
 
-const CREDENTIAL_LABELS: Record<string, string> = { accountSid: 'Account SID', authToken: 'Auth Token', apiKey: 'API key', publicKey: 'Public key', kind: 'Carrier' };
-
-/** The API answers `{ check: {...} }`. */
-async function checkCarrier(id: string): Promise<CarrierCheck> {
-  return (await post<{ check: CarrierCheck }>(`/carriers/${id}/check`, {})).check;
-}
+const NO_LINES_NEXT = 'Next: add a line for one of your numbers (Settings → Lines and carriers) so its calls come through Ringback.';
 
 function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConnected: () => void }) {
-  const [kind, setKind] = useState<'twilio' | 'telnyx'>('twilio');
-  const [creds, setCreds] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<{ ok: boolean; lines: string[] } | null>(null);
-  const { busy, error, fields, run, setError } = useAction();
+  const [result, setResult] = useState<CheckSummary | null>(null);
+  const { busy, error, run } = useAction();
   const real = carriers.filter((c) => c.kind !== 'simulator');
-  const set = (k: string, v: string) => setCreds((c) => ({ ...c, [k]: v }));
-
-  const describe = (name: string, check: CarrierCheck): { ok: boolean; lines: string[] } => {
-    const lines: string[] = [];
-    if (check.ok) lines.push(`${name} is connected and everything checks out.`);
-    else lines.push(`${name} is connected, but some things need fixing:`);
-    lines.push(...check.problems);
-    for (const l of check.lines) {
-      if (l.ok) lines.push(`${formatPhone(l.number)}: set up correctly.`);
-      else lines.push(...l.problems.map((p) => `${formatPhone(l.number)}: ${p}`));
-    }
-    if (check.lines.length === 0) lines.push('Next: add a line for one of your numbers so its calls come through Ringback, e.g. npx ringback lines add --number +1… --mode forward.');
-    return { ok: check.ok, lines };
-  };
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setResult(null);
-    const body = kind === 'twilio' ? { kind, accountSid: creds.accountSid ?? '', authToken: creds.authToken ?? '' } : { kind, apiKey: creds.apiKey ?? '', publicKey: creds.publicKey ?? '' };
-    const res = await run(async () => {
-      const created = await post<{ carrier: Carrier } | Carrier>('/carriers', body);
-      const carrier = 'carrier' in created ? created.carrier : created;
-      onConnected();
-      const check = await checkCarrier(carrier.id);
-      return describe(kind === 'twilio' ? 'Twilio' : 'Telnyx', check);
-    });
-    if (res) {
-      setResult(res);
-      setCreds({});
-    }
-  };
 
   const recheck = async (c: Carrier) => {
     setResult(null);
-    setError(null);
-    const res = await run(async () => describe(c.name || c.kind, await checkCarrier(c.id)));
+    const res = await run(async () => describeCheck(carrierName(c), await checkCarrier(c.id), { connected: true, noLines: NO_LINES_NEXT }));
     if (res) setResult(res);
   };
 
@@ -545,71 +507,25 @@ function ConnectSection({ carriers, onConnected }: { carriers: Carrier[]; onConn
       </h2>
       <p className="muted">When the demo makes sense, connect your Twilio or Telnyx account. Ringback checks the credentials with the carrier before it stores them, encrypted.</p>
       {real.length ? (
-        <ul className="plain-list">
-          {real.map((c) => (
-            <li key={c.id}>
-              <strong>{c.name || c.kind}</strong> <span className="muted">({c.kind}, connected {formatWhen(c.createdAt)})</span>{' '}
-              <button type="button" className="btn btn-quiet btn-small" onClick={() => void recheck(c)} disabled={busy}>
-                Check {c.name || c.kind} again
-              </button>
-            </li>
-          ))}
-        </ul>
+        <>
+          <ul className="plain-list">
+            {real.map((c) => (
+              <li key={c.id}>
+                <strong>{carrierName(c)}</strong> <span className="muted">({c.kind}, connected {formatWhen(c.createdAt)})</span>{' '}
+                <button type="button" className="btn btn-quiet btn-small" onClick={() => void recheck(c)} disabled={busy}>
+                  Check {carrierName(c)} again
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div role="status" className="connect-status">
+            {busy ? <p>Asking the carrier…</p> : null}
+            {error ? <p className="result-bad">{sentence(error)}</p> : null}
+            <CheckResult result={result} />
+          </div>
+        </>
       ) : null}
-      <form onSubmit={submit} noValidate>
-        <Field label="Carrier">
-          {(p) => (
-            <select {...p} value={kind} onChange={(e) => { setKind(e.target.value as 'twilio' | 'telnyx'); setResult(null); setError(null); }}>
-              <option value="twilio">Twilio</option>
-              <option value="telnyx">Telnyx</option>
-            </select>
-          )}
-        </Field>
-        {kind === 'twilio' ? (
-          <div className="grid-2">
-            <Field label="Account SID" hint="Starts with AC. In the Twilio Console, on the account's home page." error={fieldText('Account SID', fields.accountSid)}>
-              {(p) => <input {...p} autoComplete="off" spellCheck={false} value={creds.accountSid ?? ''} onChange={(e) => set('accountSid', e.target.value)} />}
-            </Field>
-            <Field label="Auth Token" error={fieldText('Auth Token', fields.authToken)}>
-              {(p) => <input {...p} type="password" autoComplete="off" value={creds.authToken ?? ''} onChange={(e) => set('authToken', e.target.value)} />}
-            </Field>
-          </div>
-        ) : (
-          <div className="grid-2">
-            <Field label="API key" hint="Telnyx Mission Control → Auth → API Keys." error={fieldText('API key', fields.apiKey)}>
-              {(p) => <input {...p} type="password" autoComplete="off" value={creds.apiKey ?? ''} onChange={(e) => set('apiKey', e.target.value)} />}
-            </Field>
-            <Field label="Public key" hint="Mission Control → Auth → Public Key, for checking webhook signatures." error={fieldText('Public key', fields.publicKey)}>
-              {(p) => <input {...p} autoComplete="off" spellCheck={false} value={creds.publicKey ?? ''} onChange={(e) => set('publicKey', e.target.value)} />}
-            </Field>
-          </div>
-        )}
-        <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Checking…' : 'Check and connect'}
-          </button>
-        </div>
-        <div role="status" className="connect-status">
-          {busy ? <p>Asking the carrier…</p> : null}
-          {error ? (
-            <p className="result-bad">
-              Not connected.{' '}
-              {Object.keys(fields).length
-                ? Object.entries(fields)
-                    .map(([k, v]) => sentence(`${CREDENTIAL_LABELS[k] ?? k} ${v}`))
-                    .join(' ')
-                : sentence(error)}
-            </p>
-          ) : null}
-          {result ? (
-            <ul className={result.ok ? 'result-good' : 'result-bad'}>
-              {result.lines.map((l, i) => (
-                <li key={i}>{l}</li>
-              ))}
-            </ul>
-          ) : null}
-        </div>
-      </form>
+      <ConnectCarrierForm onConnected={onConnected} noLines={NO_LINES_NEXT} />
     </section>
   );
 }
