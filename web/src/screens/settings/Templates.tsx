@@ -1,7 +1,9 @@
-// Settings → Text-back templates: the four slots, each with a live preview from the server.
+// Settings → Text-back templates: the four slots, each with a live preview from the server, and a
+// line's own message for any slot (the others keep the account's).
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, put, type Template } from '../../api.ts';
-import { useAction } from '../../hooks.ts';
+import { useAction, useResource } from '../../hooks.ts';
+import { formatPhone } from '../../format.ts';
 import { measure, measureLine } from '../../sms.ts';
 import { ErrorAlert, Field, fieldText } from '../../ui/Field.tsx';
 import { SaveBar, SettingsCard, useCanEdit } from './common.tsx';
@@ -31,7 +33,7 @@ function normaliseErrors(raw: unknown): string[] {
  * The preview of `body`: at once from a local rendering (`local`, default the body measured as it
  * is), then the server's own rendering with the account's real values.
  */
-export function usePreview(body: string, slot?: string, local?: (body: string) => Preview): Preview {
+export function usePreview(body: string, slot?: string, local?: (body: string) => Preview, lineId?: string): Preview {
   const render = (b: string): Preview => (local ? local(b) : { text: b, ...measure(b), errors: [] });
   const [preview, setPreview] = useState<Preview>(() => render(body));
   useEffect(() => {
@@ -39,7 +41,7 @@ export function usePreview(body: string, slot?: string, local?: (body: string) =
     if (!body.trim()) return;
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
-      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', slot ? { body, slot } : { body }, { signal: ctrl.signal })
+      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', { body, ...(slot ? { slot } : {}), ...(lineId ? { lineId } : {}) }, { signal: ctrl.signal })
         .then((p) => {
           if (typeof p.text !== 'string') return;
           setPreview({ text: p.text, characters: p.characters ?? 0, encoding: p.encoding ?? 'GSM-7', segments: p.segments ?? 1, errors: normaliseErrors(p.errors) });
@@ -51,7 +53,7 @@ export function usePreview(body: string, slot?: string, local?: (body: string) =
       ctrl.abort();
     };
     // `render` follows `local`, which callers keep stable (useCallback).
-  }, [body, slot, local]);
+  }, [body, slot, local, lineId]);
   return preview;
 }
 
@@ -124,6 +126,157 @@ export function TemplateSettings({ templates, onSaved }: { templates: Template[]
       {SLOTS.map(([slot, label]) => (
         <SlotEditor key={slot} slot={slot} label={label} template={account.find((t) => t.slot === slot)} onSaved={onSaved} />
       ))}
+      <LineTemplates templates={templates} onSaved={onSaved} />
     </div>
+  );
+}
+
+// ---------- A line's own messages ----------
+
+interface LineSummary {
+  id: string;
+  number: string;
+  name: string;
+}
+
+function lineName(line: LineSummary): string {
+  return line.name && line.name !== line.number ? `${formatPhone(line.number)} (${line.name})` : formatPhone(line.number);
+}
+
+function LineSlot({ line, slot, label, account, override, onSaved }: { line: LineSummary; slot: string; label: string; account: Template | undefined; override: Template | undefined; onSaved: () => void }) {
+  const canEdit = useCanEdit();
+  const [writing, setWriting] = useState(false);
+  const [body, setBody] = useState(override?.body ?? account?.body ?? '');
+  const [status, setStatus] = useState<string | null>(null);
+  const preview = usePreview(body, slot, undefined, line.id);
+  const save = useAction();
+  const remove = useAction();
+  const editing = !!override || writing;
+  const what = `${label} on ${formatPhone(line.number)}`;
+  const lower = label.toLowerCase();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setStatus(null);
+    const ok = await save.run(() => put(`/templates/text-back/${slot}`, { body, lineId: line.id }));
+    if (ok !== undefined) {
+      setStatus(`Saved. A missed call on ${formatPhone(line.number)} ${lower} gets this text.`);
+      onSaved();
+    }
+  };
+  const useAccount = async () => {
+    setStatus(null);
+    const ok = await remove.run(async () => {
+      await api('DELETE', `/templates/text-back/${slot}?lineId=${encodeURIComponent(line.id)}`);
+      return true;
+    });
+    if (ok) {
+      setWriting(false);
+      setBody(account?.body ?? '');
+      setStatus(`${formatPhone(line.number)} uses the account's ${lower} message again.`);
+      onSaved();
+    }
+  };
+
+  return (
+    <section className="line-slot" aria-label={what}>
+      <div className="line-slot-head">
+        <h3 className="small-h">{label} on this line</h3>
+        {override ? <span className="badge badge-on">Own message</span> : <span className="badge">Account's message</span>}
+      </div>
+      {editing ? (
+        <form onSubmit={submit} noValidate>
+          <fieldset className="plain-fieldset" disabled={!canEdit}>
+            <legend className="sr-only">{what}</legend>
+            <ErrorAlert message={save.error} />
+            <div className="grid-2 align-start">
+              <Field label={`${what}: message`} error={fieldText('Message', save.fields.body)}>
+                {(p) => <textarea {...p} rows={4} value={body} onChange={(e) => { setBody(e.target.value); setStatus(null); }} />}
+              </Field>
+              <div className="preview-wrap">
+                <p className="preview-title" aria-hidden="true">
+                  What the caller sees
+                </p>
+                <PreviewBox preview={preview} label={`${what}: preview`} />
+              </div>
+            </div>
+            {canEdit ? (
+              <div className="actions">
+                <button type="submit" className="btn btn-primary" disabled={save.busy}>
+                  {save.busy ? 'Saving…' : `Save ${lower} for this line`}
+                </button>
+                {override ? (
+                  <button type="button" className="btn btn-quiet" disabled={remove.busy} onClick={() => void useAccount()}>
+                    Use the account's message again <span className="sr-only">({label})</span>
+                  </button>
+                ) : (
+                  <button type="button" className="btn btn-quiet" onClick={() => { setWriting(false); setBody(account?.body ?? ''); save.setError(null); }}>
+                    Cancel <span className="sr-only">({label})</span>
+                  </button>
+                )}
+              </div>
+            ) : null}
+          </fieldset>
+        </form>
+      ) : (
+        <>
+          <p className="muted small">A missed call on this line {lower} gets the account's message (above).</p>
+          {canEdit ? (
+            <button type="button" className="btn btn-quiet btn-small" onClick={() => { setStatus(null); setWriting(true); }}>
+              Write a message for this line <span className="sr-only">({label})</span>
+            </button>
+          ) : null}
+        </>
+      )}
+      <ErrorAlert message={remove.error} />
+      <p role="status" className="saved">
+        {status ?? ''}
+      </p>
+    </section>
+  );
+}
+
+function LineTemplates({ templates, onSaved }: { templates: Template[]; onSaved: () => void }) {
+  const lines = useResource<{ lines: LineSummary[] }>('/lines');
+  const list = lines.data?.lines ?? [];
+  const [chosen, setChosen] = useState<string | null>(null);
+  const line = list.find((l) => l.id === chosen) ?? list[0];
+  const account = templates.filter((t) => t.scope === 'account');
+  const overridden = (id: string) => templates.filter((t) => t.scope === id).length;
+  return (
+    <SettingsCard id="line-templates" title="A line's own messages" intro={
+        <>
+          A line can have its own message for any of the four times, e.g. a second business on its own number. The times it has none use the account's message above.{' '}
+          <code>{'{{line_number}}'}</code> is the line's own number.
+        </>
+      }>
+      {lines.error ? <ErrorAlert message={lines.error} /> : null}
+      {lines.data && list.length === 0 ? <p className="muted">No lines yet.</p> : null}
+      {line ? (
+        <>
+          <Field label="Line">
+            {(p) => (
+              <select {...p} value={line.id} onChange={(e) => setChosen(e.target.value)}>
+                {list.map((l) => {
+                  const n = overridden(l.id);
+                  return (
+                    <option key={l.id} value={l.id}>
+                      {lineName(l)}
+                      {n ? ` · ${n} own message${n === 1 ? '' : 's'}` : ''}
+                    </option>
+                  );
+                })}
+              </select>
+            )}
+          </Field>
+          <div className="line-slots" key={line.id}>
+            {SLOTS.map(([slot, label]) => {
+              const override = templates.find((t) => t.scope === line.id && t.slot === slot);
+              return <LineSlot key={slot} line={line} slot={slot} label={label} account={account.find((t) => t.slot === slot)} override={override} onSaved={onSaved} />;
+            })}
+          </div>
+        </>
+      ) : null}
+    </SettingsCard>
   );
 }
