@@ -180,6 +180,24 @@ export async function updateLineSettings(ctx: ServiceContext, accountId: string,
   return getAccountLine(ctx, accountId, line.id);
 }
 
+/**
+ * Removes a line that nothing happened on (one added by mistake, or on the wrong connection). A
+ * line with calls or conversations keeps them, so it stays: pause it or turn texting off instead.
+ * The number is left as it is at the carrier.
+ */
+export async function removeLine(ctx: ServiceContext, accountId: string, idOrNumber: string): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    const line = await repo.findAccountLine(tx.db, accountId, idOrNumber);
+    if (!line) throw notFound(`line ${idOrNumber}`);
+    const { calls, conversations } = await repo.countLineHistory(tx.db, line.id);
+    if (calls > 0 || conversations > 0) {
+      const history = [calls ? `${calls} call${calls === 1 ? '' : 's'}` : null, conversations ? `${conversations} conversation${conversations === 1 ? '' : 's'}` : null].filter(Boolean).join(' and ');
+      throw conflict(`${line.number} has ${history}, which are kept, so the line cannot be removed; pause it or turn texting off instead`);
+    }
+    await repo.deleteLine(tx.db, accountId, line.id);
+  });
+}
+
 /** Points the number at Ringback again (e.g. after someone changed it in the carrier's console). */
 export async function configureLineAtCarrier(ctx: ServiceContext, accountId: string, idOrNumber: string): Promise<CarrierSetup> {
   const { line, connection } = await loadLine(ctx, accountId, idOrNumber);

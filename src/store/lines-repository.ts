@@ -98,3 +98,18 @@ export async function deleteCarrierConnection(db: Db, accountId: string, id: str
   const result = await db.deleteFrom('carrier_connections').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** How much happened on a line: its calls and conversations (history that is kept). */
+export async function countLineHistory(db: Db, lineId: string): Promise<{ calls: number; conversations: number }> {
+  const [calls, conversations] = await Promise.all([
+    db.selectFrom('calls').select((eb) => eb.fn.countAll<number | string>().as('n')).where('line_id', '=', lineId).executeTakeFirstOrThrow(),
+    db.selectFrom('conversations').select((eb) => eb.fn.countAll<number | string>().as('n')).where('line_id', '=', lineId).executeTakeFirstOrThrow(),
+  ]);
+  return { calls: Number(calls.n), conversations: Number(conversations.n) };
+}
+
+/** Deletes a line and its own templates (their scope is the line's id, not a foreign key). */
+export async function deleteLine(db: Db, accountId: string, lineId: string): Promise<void> {
+  await db.deleteFrom('templates').where('account_id', '=', accountId).where('scope', '=', lineId).execute();
+  await db.deleteFrom('lines').where('account_id', '=', accountId).where('id', '=', lineId).execute();
+}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.ts';
-import { configureLineAtCarrier, createLine, getAccountLine, listAccountLines, updateLineSettings } from '../../services/lines.ts';
+import { configureLineAtCarrier, createLine, getAccountLine, listAccountLines, removeLine, updateLineSettings } from '../../services/lines.ts';
 import { principalOf } from '../auth.ts';
 import { parseInput, phoneField } from '../validation.ts';
 
@@ -53,6 +53,11 @@ export function registerLineRoutes(api: FastifyInstance, ctx: ServiceContext): v
   api.patch<{ Params: { id: string } }>('/lines/:id', async (request) => {
     const input = parseInput(UpdateLine, request.body);
     return { line: await updateLineSettings(ctx, principalOf(request).accountId, request.params.id, input) };
+  });
+
+  api.delete<{ Params: { id: string } }>('/lines/:id', async (request, reply) => {
+    await removeLine(ctx, principalOf(request).accountId, request.params.id);
+    return reply.status(204).send();
   });
 
   api.post<{ Params: { id: string } }>('/lines/:id/configure-carrier', async (request) => ({
