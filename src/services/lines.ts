@@ -189,6 +189,7 @@ export async function removeLine(ctx: ServiceContext, accountId: string, idOrNum
   await ctx.store.transaction(async (tx) => {
     const line = await repo.findAccountLine(tx.db, accountId, idOrNumber);
     if (!line) throw notFound(`line ${idOrNumber}`);
+    await repo.lockLine(tx.db, line.id);
     const { calls, conversations } = await repo.countLineHistory(tx.db, line.id);
     if (calls > 0 || conversations > 0) {
       const history = [calls ? `${calls} call${calls === 1 ? '' : 's'}` : null, conversations ? `${conversations} conversation${conversations === 1 ? '' : 's'}` : null].filter(Boolean).join(' and ');

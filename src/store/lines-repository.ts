@@ -1,3 +1,4 @@
+import { lockForUpdate } from './dialect.ts';
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from './database.ts';
 import type { CarrierConnection, CarrierConnectionsTable, Line, LinesTable, Template, TemplatesTable } from './schema.ts';
@@ -97,6 +98,14 @@ export async function findTextBackTemplate(
 export async function deleteCarrierConnection(db: Db, accountId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('carrier_connections').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/**
+ * Holds the line until the transaction ends (Postgres): a call or conversation being written for
+ * it waits, then fails its foreign key, instead of being deleted with the line unseen.
+ */
+export async function lockLine(db: Db, lineId: string): Promise<void> {
+  await lockForUpdate(db, db.selectFrom('lines').select('id').where('id', '=', lineId)).execute();
 }
 
 /** How much happened on a line: its calls and conversations (history that is kept). */
