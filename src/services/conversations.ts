@@ -124,8 +124,24 @@ export interface ConversationFilter {
   assignee?: string;
   unread?: boolean;
   needsAttention?: boolean;
+  /** Words to find in the contact's name, email or number, or in the conversation's messages. */
+  search?: string;
   before?: PageCursor;
   limit: number;
+}
+
+/** Only digits and what people type between them: "(415) 555-0142", "+1 415.555.0142". */
+const PHONE_LIKE = /^[\d\s()+.\-]+$/;
+
+/**
+ * What a search looks for: the words as typed, and their digits when the words read as a phone
+ * number in any common form, matched against the E.164 number ("555 0142" is in +14155550142).
+ * Digits mixed with words ("Unit 4") are not a number: every number with a 4 would match.
+ */
+export function searchTerms(q: string): { text: string; digits: string | null } {
+  const text = q.trim();
+  const digits = PHONE_LIKE.test(text) ? text.replace(/\D/g, '') : '';
+  return { text, digits: digits === '' ? null : digits };
 }
 
 export async function listAccountConversations(
@@ -133,10 +149,11 @@ export async function listAccountConversations(
   principal: { accountId: string; userId: string },
   filter: ConversationFilter,
 ): Promise<ConversationView[]> {
-  const { assignee, ...rest } = filter;
+  const { assignee, search, ...rest } = filter;
   const rows = await repo.listConversationRows(ctx.store.db, {
     accountId: principal.accountId,
     ...rest,
+    ...(search === undefined ? {} : { search: searchTerms(search) }),
     ...(assignee === undefined ? {} : { assigneeUserId: assignee === 'none' ? null : assignee === 'me' ? principal.userId : assignee }),
   });
   return rows.map(presentConversation);

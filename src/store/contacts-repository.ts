@@ -86,7 +86,7 @@ function likePattern(fragment: string): string {
   return `%${fragment.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-function contains(column: Expression<string | null>, fragment: string): Expression<SqlBool> {
+export function contains(column: Expression<string | null>, fragment: string): Expression<SqlBool> {
   // lower() on both sides: SQLite's LIKE ignores ASCII case, Postgres's does not.
   return sql<SqlBool>`lower(${column}) like ${likePattern(fragment.toLowerCase())} escape '!'`;
 }

@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
+import { contains } from './contacts-repository.ts';
 import type { Db } from './database.ts';
 import { olderThan, type PageCursor } from './paging.ts';
 import type { Conversation, ConversationsTable, Message, MessagesTable, MessageStatus } from './schema.ts';
@@ -129,6 +130,11 @@ export interface ConversationListFilter {
   needsAttention?: boolean;
   /** Only this conversation (the detail view shares the list's query). */
   id?: string;
+  /**
+   * Only conversations where `text` is in the contact's name or email or in any of its messages
+   * (ignoring case), or `digits` in the contact's number (null: the words are not a number).
+   */
+  search?: { text: string; digits: string | null };
   before?: PageCursor;
   limit: number;
 }
@@ -179,6 +185,29 @@ export async function listConversationRows(db: Db, f: ConversationListFilter) {
   }
   if (f.unread !== undefined) page = page.where('cv.unread_count', f.unread ? '>' : '=', 0);
   if (f.needsAttention !== undefined) page = page.where('cv.needs_attention', '=', f.needsAttention ? 1 : 0);
+  if (f.search) {
+    const { text, digits } = f.search;
+    // The contact's columns first: most searches are a name or a number, and a match there skips
+    // reading the messages. The messages are read through their conversation index, and only
+    // until the page is full (the rows come in the list's own order).
+    page = page.where((eb) =>
+      eb.or([
+        contains(eb.ref('ct.name'), text),
+        contains(eb.ref('ct.email'), text),
+        ...(digits ? [eb('ct.number', 'like', `%${digits}%`)] : []),
+        eb(
+          eb
+            .selectFrom('messages as sm')
+            .select('sm.id')
+            .whereRef('sm.conversation_id', '=', 'cv.id')
+            .where((m) => contains(m.ref('sm.body'), text))
+            .limit(1),
+          'is not',
+          null,
+        ),
+      ]),
+    );
+  }
   if (f.before) page = page.where(olderThan('cv.last_message_at', 'cv.id', f.before));
   page = page.orderBy('cv.last_message_at', 'desc').orderBy('cv.id', 'desc').limit(f.limit);
   return db

@@ -23,7 +23,8 @@ import { principalOf } from '../auth.ts';
 import { encodeCursor } from '../../store/paging.ts';
 import { booleanQueryField, cursorField, isoTimeField, limitField, parseInput } from '../validation.ts';
 
-/** A query flag: exactly "true" or "false" (a typo must not silently mean one of them). */
+/** The longest inbox search, in characters. */
+const MAX_SEARCH_CHARS = 100;
 
 const statusListField = z.string().transform((value, ctx) => {
   const statuses = value.split(',').map((s) => s.trim());
@@ -44,6 +45,12 @@ const ListConversations = z.object({
   assignee: z.string().min(1, 'must be a user id, "me" or "none"').optional(),
   lineId: z.string().min(1).optional(),
   needsAttention: booleanQueryField.optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty; leave q out to list every conversation')
+    .refine((s) => [...s].length <= MAX_SEARCH_CHARS, `must be at most ${MAX_SEARCH_CHARS} characters`)
+    .optional(),
   before: cursorField.optional(),
   limit: limitField,
 });
@@ -88,6 +95,7 @@ export function registerConversationRoutes(api: FastifyInstance, ctx: ServiceCon
       ...(q.assignee !== undefined ? { assignee: q.assignee } : {}),
       ...(q.lineId !== undefined ? { lineId: q.lineId } : {}),
       ...(q.needsAttention !== undefined ? { needsAttention: q.needsAttention } : {}),
+      ...(q.q !== undefined ? { search: q.q } : {}),
       ...(q.before ? { before: q.before } : {}),
     });
     const last = conversations.at(-1);
