@@ -84,6 +84,7 @@ describe('roles', () => {
     refused(await agent.call('PATCH', `/api/v1/lines/${DEMO_LINE}`, { name: 'x' }), 'lines');
     refused(await agent.call('PUT', '/api/v1/templates/text-back/open', { body: 'Hi from {{business_name}}. Reply STOP to opt out.' }), 'templates');
     refused(await agent.call('POST', '/api/v1/carriers', { kind: 'twilio' }), 'carriers');
+    refused(await agent.call('POST', '/api/v1/saved-replies', { title: 'Hi', body: 'Hello' }), 'saved replies');
     refused(await agent.call('POST', '/api/v1/sequences', {}), 'sequences');
     refused(await agent.call('POST', '/api/v1/webhook-endpoints', { url: 'https://example.com/hook' }), 'webhook endpoints');
     refused(await agent.call('POST', '/api/v1/api-keys', { name: 'mine' }), 'API keys');
@@ -96,7 +97,7 @@ describe('roles', () => {
   });
 
   test('an agent reads everything and works the inbox: calls, messages, assignment, notes, contacts, leads, tasks, their own entry', async () => {
-    for (const p of ['/api/v1/account', '/api/v1/lines', '/api/v1/templates', '/api/v1/team', '/api/v1/sequences', '/api/v1/carriers']) {
+    for (const p of ['/api/v1/account', '/api/v1/lines', '/api/v1/templates', '/api/v1/saved-replies', '/api/v1/team', '/api/v1/sequences', '/api/v1/carriers']) {
       assert.equal((await agent.call('GET', p)).status, 200, p);
     }
     const caller = '+12125550177';
@@ -108,6 +109,14 @@ describe('roles', () => {
     const sent = await agent.call('POST', `/api/v1/conversations/${conversation.id}/messages`, { body: 'We can come tomorrow at 9.' });
     assert.ok(sent.status < 300, JSON.stringify(sent.body));
     assert.equal((await agent.call('POST', `/api/v1/conversations/${conversation.id}/assign`, { userId: agent.userId })).status, 200);
+    for (const action of ['read', 'resolve', 'reopen']) {
+      const res = await agent.call('POST', `/api/v1/conversations/${conversation.id}/${action}`, {});
+      assert.equal(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
+    }
+    const saved = await server.api('POST', '/api/v1/saved-replies', { title: 'On our way', body: 'On our way, {{first_name}}!' });
+    assert.equal(saved.status, 201, JSON.stringify(saved.body));
+    const rendered = await agent.call('POST', `/api/v1/conversations/${conversation.id}/saved-replies/${saved.body.savedReply.id}/render`, {});
+    assert.equal(rendered.status, 200, JSON.stringify(rendered.body));
     assert.ok((await agent.call('POST', `/api/v1/conversations/${conversation.id}/notes`, { body: 'Basement leak' })).status < 300);
     assert.equal((await agent.call('PATCH', `/api/v1/contacts/${conversation.contact.id}`, { name: 'Pat Caller' })).status, 200);
     const lead = (await agent.call('GET', '/api/v1/leads')).body.leads[0];

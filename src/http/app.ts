@@ -25,6 +25,7 @@ import { registerLeadRoutes } from './routes/api-leads.ts';
 import { registerDashboardRoutes } from './routes/api-dashboard.ts';
 import { registerAuthRoutes } from './routes/api-auth.ts';
 import { registerMeasureRoutes } from './routes/api-measure.ts';
+import { registerSavedReplyRoutes } from './routes/api-saved-replies.ts';
 import { registerWebAppRoutes } from './routes/web-app.ts';
 
 export interface AppDeps {
@@ -79,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       registerLeadRoutes(api, deps.ctx);
       registerDashboardRoutes(api, deps.ctx);
       registerMeasureRoutes(api, deps.ctx);
+      registerSavedReplyRoutes(api, deps.ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -22,6 +22,9 @@ export const WRITE_RULES: readonly Rule[] = [
   { method: 'POST', url: '/conversations/:id/messages', need: 'agent', what: 'conversations' },
   { method: 'POST', url: '/conversations/:id/assign', need: 'agent', what: 'conversations' },
   { method: 'POST', url: '/conversations/:id/snooze', need: 'agent', what: 'conversations' },
+  { method: 'POST', url: '/conversations/:id/resolve', need: 'agent', what: 'conversations' },
+  { method: 'POST', url: '/conversations/:id/reopen', need: 'agent', what: 'conversations' },
+  { method: 'POST', url: '/conversations/:id/read', need: 'agent', what: 'conversations' },
   { method: 'PATCH', url: '/conversations/:id', need: 'agent', what: 'conversations' },
   { method: 'POST', url: '/conversations/:id/notes', need: 'agent', what: 'notes' },
   { method: 'PATCH', url: '/contacts/:id', need: 'agent', what: 'contacts' },
@@ -38,6 +41,7 @@ export const WRITE_RULES: readonly Rule[] = [
   // Read-only calculations that happen to take a body.
   { method: 'POST', url: '/messages/measure', need: 'agent', what: 'messages' },
   { method: 'POST', url: '/templates/preview', need: 'agent', what: 'templates' },
+  { method: 'POST', url: '/conversations/:id/saved-replies/:replyId/render', need: 'agent', what: 'saved replies' },
   // Their own team entry: name, phone, alert preferences (the team service keeps roles to admins).
   { method: 'PATCH', url: '/team/:userId', need: 'self', what: 'other team members' },
 
@@ -45,8 +49,12 @@ export const WRITE_RULES: readonly Rule[] = [
   { method: 'PATCH', url: '/account', need: 'admin', what: 'account settings' },
   { method: 'PUT', url: '/templates/text-back/:slot', need: 'admin', what: 'templates' },
   { method: 'DELETE', url: '/templates/text-back/:slot', need: 'admin', what: 'templates' },
+  { method: 'POST', url: '/saved-replies', need: 'admin', what: 'saved replies' },
+  { method: 'PATCH', url: '/saved-replies/:id', need: 'admin', what: 'saved replies' },
+  { method: 'DELETE', url: '/saved-replies/:id', need: 'admin', what: 'saved replies' },
   { method: 'POST', url: '/lines', need: 'admin', what: 'lines' },
   { method: 'PATCH', url: '/lines/:id', need: 'admin', what: 'lines' },
+  { method: 'DELETE', url: '/lines/:id', need: 'admin', what: 'lines' },
   { method: 'POST', url: '/lines/:id/configure-carrier', need: 'admin', what: 'lines' },
   { method: 'POST', url: '/carriers', need: 'admin', what: 'carriers' },
   { method: 'POST', url: '/carriers/:id/check', need: 'admin', what: 'carriers' },

@@ -13,6 +13,7 @@ import * as carriers from './migrations/0002-carriers.ts';
 import * as followThrough from './migrations/0003-follow-through.ts';
 import * as sessions from './migrations/0004-sessions.ts';
 import * as signInFailures from './migrations/0005-sign-in-failures.ts';
+import * as savedReplies from './migrations/0006-saved-replies.ts';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-follow-through': followThrough,
   '0004-sessions': sessions,
   '0005-sign-in-failures': signInFailures,
+  '0006-saved-replies': savedReplies,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -454,6 +454,19 @@ export interface ScheduledJobsTable {
   created_at: string;
 }
 
+export interface SavedRepliesTable {
+  id: string;
+  account_id: string;
+  title: string;
+  title_key: string;
+  body: string;
+  encoding: string;
+  segments: number;
+  created_by_user_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -483,6 +496,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   scheduled_jobs: ScheduledJobsTable;
+  saved_replies: SavedRepliesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -497,6 +511,7 @@ export type NewMessage = Insertable<MessagesTable>;
 export type MessageUpdate = Updateable<MessagesTable>;
 export type CarrierConnection = Selectable<CarrierConnectionsTable>;
 export type Template = Selectable<TemplatesTable>;
+export type SavedReply = Selectable<SavedRepliesTable>;
 export type Job = Selectable<JobsTable>;
 export type Alert = Selectable<AlertsTable>;
 export type Lead = Selectable<LeadsTable>;
