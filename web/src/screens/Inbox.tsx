@@ -1,14 +1,15 @@
-// Inbox: conversations (search, status, unread) and a thread with delivery status, composer,
-// assign/snooze/resolve, the needs-attention flag, notes, and the contact with tap-to-call and
-// timeline. Live: every list and the open thread refetch what each event touches.
+// Inbox: conversations (server-side search, status, unread) and a thread with delivery status,
+// composer with saved replies, assign/snooze/resolve, the needs-attention flag, notes, and the
+// contact with tap-to-call and timeline. Live: every list and the open thread refetch what each
+// event touches.
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, post, patch, type Contact, type Conversation, type LiveEvent, type Member, type Message, type Note, type TimelineItem } from '../api.ts';
 import { contactName, formatFull, formatPhone, formatWhen, messageStatusText, plural } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { measure, measureLine, type Measure } from '../sms.ts';
-import { ErrorAlert, Field, fieldText } from '../ui/Field.tsx';
+import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
 const STATUS_FILTERS: Array<[string, string]> = [
   ['open,pending', 'Open'],
@@ -18,25 +19,69 @@ const STATUS_FILTERS: Array<[string, string]> = [
   ['resolved', 'Resolved'],
   ['open,pending,snoozed,resolved', 'All'],
 ];
+const ALL_STATUSES = 'open,pending,snoozed,resolved';
 
 const touchesList = (e: LiveEvent) => e.type.startsWith('message.') || e.type === 'conversation.updated' || e.type === 'contact.updated' || e.type === 'call.decided';
 
+/** The API's limit on a search (GET /conversations?q=). */
+const MAX_SEARCH = 100;
+/** Typing pauses this long before the list asks the server. */
+const SEARCH_DELAY_MS = 250;
+
+/**
+ * The search box's words, settled: they change once typing pauses. The list's request follows
+ * them, and useResource aborts the request of words already replaced.
+ */
+function useSettled(value: string, delayMs: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (value === settled) return;
+    // Clearing the box shows every conversation at once; only typing waits.
+    const t = setTimeout(() => setSettled(value), value === '' ? 0 : delayMs);
+    return () => clearTimeout(t);
+  }, [value, settled, delayMs]);
+  return settled;
+}
+
 export function Inbox({ conversationId }: { conversationId: string | null }) {
+  const loc = useLocation();
   const [status, setStatus] = useState('open,pending');
   const [unreadOnly, setUnreadOnly] = useState(false);
-  const [search, setSearch] = useState('');
+  // The search lives in the address (?q=) too, so a reload or a shared link finds the same list.
+  const [search, setSearch] = useState(() => loc.query.get('q')?.slice(0, MAX_SEARCH) ?? '');
   const [limit, setLimit] = useState(100);
-  const path = `/conversations?status=${status}${unreadOnly ? '&unread=true' : ''}&limit=${limit}`;
+  const q = useSettled(search.trim(), SEARCH_DELAY_MS);
+  const path = `/conversations?status=${status}${unreadOnly ? '&unread=true' : ''}${q ? `&q=${encodeURIComponent(q)}` : ''}&limit=${limit}`;
   const list = useResource<{ conversations: Conversation[]; next: string | null }>(path, touchesList);
   const team = useResource<{ members: Member[] }>('/team');
+  const searchRef = useRef<HTMLInputElement>(null);
 
-  const q = search.trim().toLowerCase();
-  const digits = q.replace(/\D/g, '');
-  const shown = (list.data?.conversations ?? []).filter((c) => {
-    if (!q) return true;
-    if ((c.contact.name ?? '').toLowerCase().includes(q)) return true;
-    return digits.length > 0 && c.contact.number.replace(/\D/g, '').includes(digits);
-  });
+  // A new search starts from its first page.
+  useEffect(() => setLimit(100), [q]);
+
+  // Opening a conversation (a new path) keeps the search in the address.
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    if (q) url.searchParams.set('q', q);
+    else url.searchParams.delete('q');
+    const next = url.pathname + url.search + url.hash;
+    if (next !== window.location.pathname + window.location.search + window.location.hash) navigate(next, { replace: true });
+  }, [q, conversationId]);
+
+  // The previous list stays on screen while the next one loads: remember which request it answers,
+  // so that "no match" is said of the words typed, and a live refetch of the same list is not a search.
+  const [listedPath, setListedPath] = useState<string | null>(null);
+  useEffect(() => {
+    if (list.data) setListedPath(path);
+    // Only new data says which path it answers (an aborted request's data never arrives).
+  }, [list.data]);
+  const shown = list.data?.conversations ?? [];
+  const searching = search.trim() !== q || (listedPath !== path && !list.error);
+  const statusName = STATUS_FILTERS.find(([v]) => v === status)?.[1] ?? '';
+  const clearSearch = () => {
+    setSearch('');
+    searchRef.current?.focus();
+  };
 
   return (
     <main id="main" className={`inbox ${conversationId ? 'has-thread' : ''}`}>
@@ -45,7 +90,17 @@ export function Inbox({ conversationId }: { conversationId: string | null }) {
           <h1>Inbox</h1>
           <div className="filters">
             <Field label="Search" className="search-field">
-              {(p) => <input {...p} type="search" placeholder="Name or number" value={search} onChange={(e) => setSearch(e.target.value)} />}
+              {(p) => (
+                <input
+                  {...p}
+                  ref={searchRef}
+                  type="search"
+                  placeholder="Name, number or words in a text"
+                  maxLength={MAX_SEARCH}
+                  value={search}
+                  onChange={(e) => setSearch(e.target.value)}
+                />
+              )}
             </Field>
             <div className="filter-row">
               <Field label="Status">
@@ -66,7 +121,10 @@ export function Inbox({ conversationId }: { conversationId: string | null }) {
           </div>
         </div>
         {list.error ? <ErrorAlert message={list.error} /> : null}
-        <ul className="conv-list" role="list" aria-label="Conversations">
+        <p className="sr-only" role="status">
+          {!q || !list.data ? '' : searching ? 'Searching…' : `${plural(shown.length, 'conversation')}${list.data.next ? ' or more' : ''} ${shown.length === 1 ? 'matches' : 'match'} “${q}”.`}
+        </p>
+        <ul className={`conv-list ${searching ? 'conv-list-stale' : ''}`} role="list" aria-label="Conversations" aria-busy={searching}>
           {shown.map((c) => (
             <li key={c.id}>
               <Link to={`/inbox/${c.id}`} className={`conv ${c.id === conversationId ? 'active' : ''} ${c.unreadCount ? 'unread' : ''}`} aria-current={c.id === conversationId ? 'true' : undefined}>
@@ -90,10 +148,32 @@ export function Inbox({ conversationId }: { conversationId: string | null }) {
           ))}
         </ul>
         {!list.data && list.loading ? <p className="muted pad">Loading conversations…</p> : null}
-        {list.data && shown.length === 0 ? (
+        {list.data && shown.length === 0 && !searching ? (
           <div className="empty pad">
             {q ? (
-              <p>No conversation matches “{search}”.</p>
+              <>
+                <p>
+                  No conversations match “{q}”{unreadOnly || status !== ALL_STATUSES ? ` among ${unreadOnly ? 'unread ' : ''}${status === ALL_STATUSES ? 'conversations' : `“${statusName}” conversations`}` : ''}.
+                </p>
+                <p className="muted small">Search looks in names, emails, numbers and the words of every text.</p>
+                <p className="empty-actions">
+                  <button type="button" className="btn btn-quiet btn-small" onClick={clearSearch}>
+                    Clear search
+                  </button>
+                  {status !== ALL_STATUSES || unreadOnly ? (
+                    <button
+                      type="button"
+                      className="btn btn-quiet btn-small"
+                      onClick={() => {
+                        setStatus(ALL_STATUSES);
+                        setUnreadOnly(false);
+                      }}
+                    >
+                      Search all conversations
+                    </button>
+                  ) : null}
+                </p>
+              </>
             ) : status === 'open,pending' ? (
               <>
                 <p>
@@ -357,6 +437,8 @@ function authorWord(m: Message): string {
 function Composer({ conversation, onSent }: { conversation: Conversation; onSent: (warnings: string[]) => void }) {
   const [body, setBody] = useState('');
   const [server, setServer] = useState<Measure | null>(null);
+  const [inserted, setInserted] = useState<{ title: string; warnings: string[] } | null>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
   const { busy, error, fields, run } = useAction();
   const local = useMemo(() => measure(body), [body]);
   const m = server && server.characters === local.characters ? server : local;
@@ -382,6 +464,7 @@ function Composer({ conversation, onSent }: { conversation: Conversation; onSent
     const res = await run(() => post<{ warnings?: unknown }>(`/conversations/${conversation.id}/messages`, { body }));
     if (res !== undefined) {
       setBody('');
+      setInserted(null);
       const w = Array.isArray(res?.warnings) ? res.warnings.map((x) => (typeof x === 'string' ? x : (x as { message?: string }).message ?? '')).filter(Boolean) : [];
       onSent(w);
     }
@@ -390,20 +473,66 @@ function Composer({ conversation, onSent }: { conversation: Conversation; onSent
     if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) void send();
   };
 
+  // A saved reply goes where the cursor was (replacing a selection), so it can finish what was typed.
+  const insert = (reply: RenderedReply) => {
+    const el = textRef.current;
+    const start = el ? el.selectionStart : body.length;
+    const end = el ? el.selectionEnd : body.length;
+    const before = body.slice(0, start);
+    const gap = before && !/\s$/.test(before) ? ' ' : '';
+    const next = (before + gap + reply.text + body.slice(end)).slice(0, 1600);
+    setBody(next);
+    setInserted({ title: reply.reply.title, warnings: reply.warnings });
+    const caret = Math.min(next.length, (before + gap + reply.text).length);
+    requestAnimationFrame(() => {
+      textRef.current?.focus();
+      textRef.current?.setSelectionRange(caret, caret);
+    });
+  };
+
   return (
     <form className="composer" onSubmit={send} noValidate>
       <ErrorAlert message={error} />
       {blocked ? <p className="alert alert-warn">{blocked}</p> : null}
       <Field label="Message" error={fieldText('Message', fields.body)}>
-        {(p) => <textarea {...p} rows={3} maxLength={1600} value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={onKey} placeholder={blocked ? '' : 'Write a reply… (Ctrl+Enter sends)'} disabled={!!blocked} />}
+        {(p) => (
+          <textarea
+            {...p}
+            ref={textRef}
+            rows={3}
+            maxLength={1600}
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            onKeyDown={onKey}
+            placeholder={blocked ? '' : 'Write a reply… (Ctrl+Enter sends)'}
+            disabled={!!blocked}
+          />
+        )}
       </Field>
+      {inserted && body ? (
+        <div className="inserted-note" role="status">
+          <p className="hint">
+            Inserted “{inserted.title}”. Read it over before you send.
+          </p>
+          {inserted.warnings.length ? (
+            <ul className="inserted-warnings">
+              {inserted.warnings.map((w) => (
+                <li key={w}>{sentence(w)}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
       <div className="composer-foot">
         <p className="count-line" aria-live="polite">
           {body ? measureLine(m) : 'A text holds 160 plain characters per segment.'}
         </p>
-        <button type="submit" className="btn btn-primary" disabled={busy || !body.trim() || !!blocked}>
-          {busy ? 'Sending…' : 'Send'}
-        </button>
+        <div className="composer-actions">
+          <SavedRepliesMenu conversationId={conversation.id} disabled={!!blocked} onPick={insert} />
+          <button type="submit" className="btn btn-primary" disabled={busy || !body.trim() || !!blocked}>
+            {busy ? 'Sending…' : 'Send'}
+          </button>
+        </div>
       </div>
       {m.encoding === 'UCS-2' && body ? (
         <p className="warn small">
@@ -411,6 +540,162 @@ function Composer({ conversation, onSent }: { conversation: Conversation; onSent
         </p>
       ) : null}
     </form>
+  );
+}
+
+// ---------- Saved replies: a menu in the composer ----------
+
+interface SavedReply {
+  id: string;
+  title: string;
+  body: string;
+}
+
+interface RenderedReply {
+  reply: { id: string; title: string };
+  text: string;
+  warnings: string[];
+}
+
+/**
+ * A menu button (WAI-ARIA menu pattern): Enter, Space or Down opens it on the first reply, Up on
+ * the last; arrows, Home and End move; Escape closes it back on its button; Tab leaves it. A reply
+ * picked is filled in by the server for this conversation's contact and line, then handed on.
+ */
+function SavedRepliesMenu({ conversationId, disabled, onPick }: { conversationId: string; disabled: boolean; onPick: (reply: RenderedReply) => void }) {
+  const { session } = useSession();
+  const [open, setOpen] = useState(false);
+  const [wanted, setWanted] = useState(false);
+  const [focusLast, setFocusLast] = useState(false);
+  // Asked for on first open only, then kept fresh each time the menu opens.
+  const replies = useResource<{ savedReplies: SavedReply[] }>(wanted ? '/saved-replies' : null);
+  const { busy, error, run, setError } = useAction();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const popupRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const list = replies.data?.savedReplies ?? [];
+  const canManage = session.role !== 'agent';
+
+  // The replies, or with none yet the link to where they are made.
+  const items = () => [...(popupRef.current?.querySelectorAll<HTMLElement>('[role="menuitem"], a[href]') ?? [])];
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) buttonRef.current?.focus();
+  };
+  const show = (last = false) => {
+    setError(null);
+    setFocusLast(last);
+    setOpen(true);
+    if (wanted) replies.reload();
+    else setWanted(true);
+  };
+
+  // Focus goes into the menu once its items are there.
+  const count = list.length;
+  const loaded = replies.data !== null;
+  useEffect(() => {
+    if (!open) return;
+    const all = items();
+    (focusLast ? all.at(-1) : all[0])?.focus();
+  }, [open, loaded, count, focusLast]);
+
+  // A click anywhere else closes it.
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!wrapRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [open]);
+
+  const pick = async (reply: SavedReply) => {
+    if (busy) return;
+    const rendered = await run(() => post<RenderedReply>(`/conversations/${conversationId}/saved-replies/${reply.id}/render`));
+    if (rendered) {
+      setOpen(false);
+      onPick(rendered);
+    }
+  };
+
+  const onMenuKey = (e: KeyboardEvent<HTMLElement>) => {
+    const all = items();
+    const i = all.indexOf(document.activeElement as HTMLElement);
+    const move = (to: number) => {
+      e.preventDefault();
+      all[(to + all.length) % all.length]?.focus();
+    };
+    if (e.key === 'ArrowDown') move(i + 1);
+    else if (e.key === 'ArrowUp') move(i - 1);
+    else if (e.key === 'Home') move(0);
+    else if (e.key === 'End') move(all.length - 1);
+    else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    } else if (e.key === 'Tab') setOpen(false);
+  };
+
+  const onButtonKey = (e: KeyboardEvent<HTMLButtonElement>) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      show(e.key === 'ArrowUp');
+    }
+  };
+
+  return (
+    <div className="menu-wrap" ref={wrapRef}>
+      <button
+        type="button"
+        ref={buttonRef}
+        className="btn btn-quiet"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls="saved-replies-menu"
+        disabled={disabled}
+        onClick={() => (open ? close(false) : show())}
+        onKeyDown={onButtonKey}
+      >
+        Saved replies
+      </button>
+      {open ? (
+        <div className="menu menu-up saved-replies-menu" id="saved-replies-menu" ref={popupRef} onKeyDown={onMenuKey}>
+          <p className="menu-title" id="saved-replies-title">
+            Insert a saved reply
+          </p>
+          <ErrorAlert message={error ?? replies.error} />
+          {!replies.data ? (
+            <p className="muted small pad-s" role="status">
+              Loading saved replies…
+            </p>
+          ) : list.length === 0 ? (
+            <div className="pad-s">
+              <p className="small">No saved replies yet. They are texts your team sends often, with the contact's name filled in.</p>
+              <p className="small">
+                {canManage ? (
+                  <Link to="/settings/saved-replies">Add one in Settings → Saved replies</Link>
+                ) : (
+                  <>
+                    An owner or admin can add them in <Link to="/settings/saved-replies">Settings → Saved replies</Link>.
+                  </>
+                )}
+              </p>
+            </div>
+          ) : (
+            <ul className="plain-list saved-reply-items" role="menu" aria-labelledby="saved-replies-title" aria-busy={busy}>
+              {list.map((r) => (
+                <li key={r.id} role="none">
+                  <button type="button" role="menuitem" tabIndex={-1} className="menu-item" aria-disabled={busy} onClick={() => void pick(r)}>
+                    <span className="saved-reply-title">{r.title}</span>
+                    <span className="muted small saved-reply-body">{r.body}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      ) : null}
+    </div>
   );
 }
 

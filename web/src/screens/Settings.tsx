@@ -12,11 +12,13 @@ import { IntegrationSettings } from './settings/Integrations.tsx';
 import { LineSettings } from './settings/Lines.tsx';
 import { TeamSettings, type TeamMember } from './settings/Team.tsx';
 import { TemplateSettings } from './settings/Templates.tsx';
+import { SavedReplySettings } from './settings/SavedReplies.tsx';
 import type { AccountSettings } from './settings/types.ts';
 
 const SECTIONS: Array<{ id: string; name: string }> = [
   { id: 'business', name: 'Business' },
   { id: 'templates', name: 'Text-back templates' },
+  { id: 'saved-replies', name: 'Saved replies' },
   { id: 'compliance', name: 'Compliance' },
   { id: 'follow-ups', name: 'Follow-up sequences' },
   { id: 'team', name: 'Team and alerts' },
@@ -55,6 +57,7 @@ export function Settings({ section }: { section: string | null }) {
 function SectionBody({ id }: { id: string }) {
   if (id === 'business' || id === 'compliance') return <AccountSection id={id} />;
   if (id === 'templates') return <TemplatesSection />;
+  if (id === 'saved-replies') return <SavedReplySettings />;
   if (id === 'follow-ups') return <SequencesSection />;
   if (id === 'team') return <TeamSection />;
   if (id === 'api') return <IntegrationSettings />;
