@@ -213,9 +213,16 @@ describe('saved replies', () => {
     assert.deepEqual(ucs.body.nonGsmCharacters, ['ë']);
     assert.match(ucs.body.text, /^Hi Zoë,/);
 
-    // No name saved: "there", said in a warning. The booking link removed since: left empty, said too.
+    // The booking link cannot be removed while a saved reply uses it (as for templates).
+    const removing = await server.api('PATCH', '/api/v1/account', { bookingUrl: null });
+    assert.equal(removing.status, 409, JSON.stringify(removing.body));
+    assert.match(removing.body.error.message, /the booking link is used by 1 template\(s\) \(saved reply “Book online”\); change them first/);
+    assert.equal((await server.api('GET', '/api/v1/account')).body.account.bookingUrl, booking);
+
+    // No name saved: "there", said in a warning. A link gone anyway (a reply older than this
+    // check): left empty, said too.
     const nameless = await conversationWith('+12125550164', null);
-    assert.equal((await server.api('PATCH', '/api/v1/account', { bookingUrl: null })).status, 200);
+    await db().updateTable('accounts').set({ booking_url: null }).where('name', '=', accountName).execute();
     const partial = await render(nameless, reply.id);
     assert.equal(partial.status, 200);
     assert.match(partial.body.text, /^Hi there, it's .+\. Book at or call/, 'the empty link leaves no double space');

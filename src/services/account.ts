@@ -1,6 +1,7 @@
 // The account's settings and its text-back templates (account-wide, with per-line overrides).
 import { SCHEDULE_SLOTS, isValidTimeZone, validateBusinessHours, type BusinessHours, type ScheduleSlot } from '../domain/schedule.ts';
 import { checkTemplate, measureText } from '../domain/templates.ts';
+import { listSavedReplies } from '../store/saved-replies-repository.ts';
 import * as accounts from '../store/accounts-repository.ts';
 import { deleteTemplate, findAccountLine, listTemplates, upsertTemplate } from '../store/lines-repository.ts';
 import { newId } from '../store/ids.ts';
@@ -93,9 +94,13 @@ export async function updateAccountSettings(ctx: ServiceContext, accountId: stri
     const account = await accounts.findAccount(tx.db, accountId);
     if (!account) throw notFound('the account');
     if (patch.bookingUrl === null) {
-      const uses = (await listTemplates(tx.db, accountId)).filter((t) => /\{\{\s*booking_link\s*\}\}/.test(t.body));
+      const usesLink = (body: string) => /\{\{\s*booking_link\s*\}\}/.test(body);
+      const uses = [
+        ...(await listTemplates(tx.db, accountId)).filter((t) => usesLink(t.body)).map((t) => `${t.scope}/${t.slot}`),
+        ...(await listSavedReplies(tx.db, accountId)).filter((r) => usesLink(r.body)).map((r) => `saved reply “${r.title}”`),
+      ];
       if (uses.length > 0) {
-        throw conflict(`the booking link is used by ${uses.length} template(s) (${uses.map((t) => `${t.scope}/${t.slot}`).join(', ')}); change them first`);
+        throw conflict(`the booking link is used by ${uses.length} template(s) (${uses.join(', ')}); change them first`);
       }
     }
     await accounts.updateAccount(tx.db, accountId, {
