@@ -87,6 +87,7 @@ describe('outgoing webhooks', () => {
     assert.equal(delivery.attempts, 3);
     assert.equal(delivery.lastStatusCode, 200);
     assert.equal(delivery.lastError, null);
+    assert.equal(delivery.nextAttemptAt, null, 'nothing more to try once delivered');
     assert.equal(delivery.eventId, event.id);
     assert.deepEqual(delivery.attemptLog.map((a: any) => [a.attempt, a.statusCode]), [
       [1, 500],
@@ -122,6 +123,7 @@ describe('outgoing webhooks', () => {
     assert.equal(delivery.attempts, 3);
     assert.equal(delivery.lastStatusCode, 502);
     assert.equal(delivery.lastError, 'answered 502');
+    assert.equal(delivery.nextAttemptAt, null, 'no retry after the last attempt');
     const alerts = (await server.api('GET', '/api/v1/notifications')).body.notifications.filter((x: any) => x.kind === 'webhook.failed');
     assert.equal(alerts.length, 1, 'one owner alert (email; skipped here: no SMTP)');
     assert.equal(alerts[0].subject.id, id);
@@ -146,6 +148,55 @@ describe('outgoing webhooks', () => {
     await settle(server);
     assert.equal(r.requests.length, 5);
     assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/whd_nope/redeliver`)).status, 404);
+    await remove(id);
+  });
+
+  test('while a retry waits, the log says when it is due; one delivery can be read on its own', async () => {
+    const r = await receiver();
+    // Retry-After sets a floor on the backoff (capped at 50 ms here): the retry is an hour away.
+    r.script({ status: 503, headers: { 'retry-after': '3600' } });
+    const { id } = await endpoint(r.url);
+    const ping = await server.api('POST', `/api/v1/webhook-endpoints/${id}/test`);
+    assert.equal(ping.status, 202, JSON.stringify(ping.body));
+    await settle(server);
+    assert.equal(r.requests.length, 1);
+
+    const [delivery] = await deliveries(id);
+    assert.equal(delivery.id, ping.body.delivery.id);
+    assert.equal(delivery.status, 'pending');
+    assert.equal(delivery.attempts, 1);
+    assert.equal(delivery.lastStatusCode, 503);
+    assert.equal(typeof delivery.nextAttemptAt, 'string', JSON.stringify(delivery));
+    const inMs = Date.parse(delivery.nextAttemptAt) - Date.parse(delivery.attemptLog[0].attemptedAt);
+    assert.ok(inMs >= 3_595_000 && inMs <= 3_605_000, `the retry is due an hour after the attempt (in ${inMs} ms)`);
+
+    const one = await server.api('GET', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}`);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    // On Postgres the due time is the database's delay added to our clock: it may move by a millisecond.
+    const { nextAttemptAt, ...rest } = one.body.delivery;
+    assert.deepEqual({ ...rest, nextAttemptAt: null }, { ...delivery, nextAttemptAt: null }, 'the same view as in the log');
+    assert.ok(Math.abs(Date.parse(nextAttemptAt) - Date.parse(delivery.nextAttemptAt)) < 1000, `${nextAttemptAt} vs ${delivery.nextAttemptAt}`);
+    const missing = await server.api('GET', `/api/v1/webhook-endpoints/${id}/deliveries/whd_nope`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.body.error.message, /delivery whd_nope/);
+
+    // Still being attempted (a retry is waiting): redelivering is refused.
+    assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}/redeliver`)).status, 409);
+
+    // A redelivery's retry (its job has a key of its own) is found too.
+    r.script(500, 500, 500, { status: 503, headers: { 'retry-after': '3600' } });
+    const second = (await server.api('POST', `/api/v1/webhook-endpoints/${id}/test`)).body.delivery;
+    await settle(server);
+    let failed = (await server.api('GET', `/api/v1/webhook-endpoints/${id}/deliveries/${second.id}`)).body.delivery;
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.nextAttemptAt, null);
+    assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${second.id}/redeliver`)).status, 202);
+    await settle(server);
+    failed = (await server.api('GET', `/api/v1/webhook-endpoints/${id}/deliveries/${second.id}`)).body.delivery;
+    assert.equal(failed.status, 'pending');
+    assert.equal(failed.attempts, 4);
+    const retryIn = Date.parse(failed.nextAttemptAt) - Date.parse(failed.attemptLog[3].attemptedAt);
+    assert.ok(retryIn >= 3_595_000 && retryIn <= 3_605_000, `the redelivery's retry is due an hour after its attempt (in ${retryIn} ms)`);
     await remove(id);
   });
 
@@ -287,6 +338,7 @@ describe('outgoing webhooks', () => {
     await settle(server);
     const [delivery] = await deliveries(id);
     assert.equal((await server.api('POST', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}/redeliver`, undefined, other)).status, 404);
+    assert.equal((await server.api('GET', `/api/v1/webhook-endpoints/${id}/deliveries/${delivery.id}`, undefined, other)).status, 404);
     const mine = await server.api('GET', `/api/v1/webhook-endpoints/${id}`);
     assert.equal(mine.body.endpoint.enabled, true, 'untouched');
     const pings = r.requests.filter((q) => q.headers['ringback-event-type'] === 'ping');

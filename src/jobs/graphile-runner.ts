@@ -237,6 +237,19 @@ export class GraphileJobRunner implements JobRunner {
     return this.#opts.now ? this.#opts.now() : new Date();
   }
 
+  async whenDue(jobKey: string): Promise<Date | null> {
+    // run_at is on the database's clock: turned into a delay, then added to the application's.
+    // Waiting rows only: a running row is locked, and one failed for good has no attempts left.
+    const { rows } = await sql<{ in_ms: number | null }>`
+      select (extract(epoch from min(j.run_at) - now()) * 1000)::float8 as in_ms
+      from ${sql.id(GRAPHILE_SCHEMA, '_private_jobs')} as j
+      where (j.key = ${jobKey} or starts_with(j.key, ${`${jobKey}:`}))
+        and j.locked_at is null
+        and j.attempts < j.max_attempts`.execute(this.#opts.store.db);
+    const inMs = rows[0]?.in_ms;
+    return inMs === null || inMs === undefined ? null : new Date(this.#now().getTime() + Math.max(0, Number(inMs)));
+  }
+
   async prepare(): Promise<void> {
     this.#prepared ??= this.#install().catch((err: unknown) => {
       this.#prepared = undefined;

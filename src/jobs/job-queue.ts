@@ -26,6 +26,12 @@ export interface TaskDefinition {
 
 export interface JobQueue {
   enqueue(tx: Tx, spec: JobSpec): Promise<void>;
+  /**
+   * When the job with this key, or with a key under it (`<key>:…`), is next due; null when none
+   * is waiting (it is running now, finished, or failed for good). For showing people when a
+   * retry will happen; on the application clock.
+   */
+  whenDue(jobKey: string): Promise<Date | null>;
 }
 
 export interface JobRunner extends JobQueue {

@@ -5,7 +5,7 @@
 // the inbox can show and a later change can see. Short delays (retries) go straight to the runner.
 import type { Store } from '../store/database.ts';
 import type { Tx } from '../store/database.ts';
-import { claimScheduledJob, insertScheduledJob, listDueScheduledJobs } from '../store/scheduled-jobs-repository.ts';
+import { claimScheduledJob, insertScheduledJob, listDueScheduledJobs, scheduledRunAt } from '../store/scheduled-jobs-repository.ts';
 import type { JobQueue, JobSpec } from './job-queue.ts';
 
 /** Delays up to this go to the runner directly. */
@@ -34,6 +34,13 @@ export class ScheduledQueue implements JobQueue {
       runAt: spec.runAt.toISOString(),
       now: now.toISOString(),
     });
+  }
+
+  async whenDue(jobKey: string): Promise<Date | null> {
+    const atRunner = await this.#inner.whenDue(jobKey);
+    if (atRunner) return atRunner;
+    const held = await scheduledRunAt(this.#store.db, jobKey);
+    return held ? new Date(held) : null;
   }
 
   /** Moves jobs due at `now` to the runner; each in its own transaction, claimed by deleting its row. */

@@ -75,6 +75,11 @@ export class SqliteJobRunner implements JobRunner {
     tx.afterCommit(() => (runAt > now.getTime() ? this.#wakeAt(runAt) : this.wake()));
   }
 
+  async whenDue(jobKey: string): Promise<Date | null> {
+    const at = await jobs.queuedRunAt(this.#opts.store.db, jobKey);
+    return at ? new Date(at) : null;
+  }
+
   /** Wakes the runner at `atMs` (keeps the earliest pending wake-up). */
   #wakeAt(atMs: number): void {
     if (!this.#running) return;

@@ -130,6 +130,11 @@ async function emitWebhookEvent(ctx: ServiceContext, tx: Tx, accountId: string, 
   for (const endpoint of endpoints) await insertAndEnqueue(ctx, tx, endpoint, eventId, type, payload, now);
 }
 
+/** A redelivery's job has a key under this one (`whd:<id>:…`), so whenDue finds either. */
+function deliveryJobKey(deliveryId: string): string {
+  return `whd:${deliveryId}`;
+}
+
 async function insertAndEnqueue(ctx: ServiceContext, tx: Tx, endpoint: WebhookEndpoint, eventId: string, type: string, payload: string, now: string): Promise<string | null> {
   const id = newId('whd');
   const inserted = await repo.insertDelivery(tx.db, {
@@ -144,7 +149,7 @@ async function insertAndEnqueue(ctx: ServiceContext, tx: Tx, endpoint: WebhookEn
     updated_at: now,
   });
   if (!inserted) return null;
-  await ctx.jobs.enqueue(tx, { task: DELIVER_WEBHOOK_TASK, payload: { deliveryId: id }, jobKey: `whd:${id}`, maxAttempts: ctx.config.webhookMaxAttempts });
+  await ctx.jobs.enqueue(tx, { task: DELIVER_WEBHOOK_TASK, payload: { deliveryId: id }, jobKey: deliveryJobKey(id), maxAttempts: ctx.config.webhookMaxAttempts });
   return id;
 }
 
@@ -415,13 +420,17 @@ export interface DeliveryView {
   deliveredAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** While pending: when the next attempt is due (a retry's time); null while one is being made, and once delivered or failed. */
+  nextAttemptAt: string | null;
   payload: unknown;
   attemptLog: AttemptView[];
 }
 
 async function deliveryViews(ctx: ServiceContext, rows: WebhookDelivery[]): Promise<DeliveryView[]> {
   const attempts = await repo.listAttempts(ctx.store.db, rows.map((d) => d.id));
-  return rows.map((d) => ({
+  // The retry's time lives with its job, not the delivery: the runner picks it (backoff, jitter, Retry-After).
+  const due = await Promise.all(rows.map((d) => (d.status === 'pending' ? ctx.jobs.whenDue(deliveryJobKey(d.id)) : null)));
+  return rows.map((d, i) => ({
     id: d.id,
     endpointId: d.endpoint_id,
     eventId: d.event_id,
@@ -433,6 +442,7 @@ async function deliveryViews(ctx: ServiceContext, rows: WebhookDelivery[]): Prom
     deliveredAt: d.delivered_at,
     createdAt: d.created_at,
     updatedAt: d.updated_at,
+    nextAttemptAt: due[i]?.toISOString() ?? null,
     payload: JSON.parse(d.payload) as unknown,
     attemptLog: attempts
       .filter((a) => a.delivery_id === d.id)
@@ -457,6 +467,13 @@ export async function listDeliveryLog(
   return deliveryViews(ctx, await repo.listDeliveries(ctx.store.db, { accountId, endpointId, ...f }));
 }
 
+export async function getDelivery(ctx: ServiceContext, accountId: string, endpointId: string, deliveryId: string): Promise<DeliveryView> {
+  await endpointOf(ctx, accountId, endpointId);
+  const delivery = await repo.findDelivery(ctx.store.db, accountId, endpointId, deliveryId);
+  if (!delivery) throw notFound(`delivery ${deliveryId} of webhook endpoint ${endpointId}`);
+  return (await deliveryViews(ctx, [delivery]))[0]!;
+}
+
 /** Sends a delivered or failed delivery again: same event id and body, a fresh signature. */
 export async function redeliver(ctx: ServiceContext, accountId: string, endpointId: string, deliveryId: string): Promise<DeliveryView> {
   const endpoint = await endpointOf(ctx, accountId, endpointId);
@@ -472,7 +489,7 @@ export async function redeliver(ctx: ServiceContext, accountId: string, endpoint
     await ctx.jobs.enqueue(tx, {
       task: DELIVER_WEBHOOK_TASK,
       payload: { deliveryId },
-      jobKey: `whd:${deliveryId}:${newId('redeliver')}`,
+      jobKey: `${deliveryJobKey(deliveryId)}:${newId('redeliver')}`,
       maxAttempts: ctx.config.webhookMaxAttempts,
     });
   });

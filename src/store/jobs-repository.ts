@@ -43,6 +43,18 @@ export async function nextRunAt(db: Db, held: string[] = []): Promise<string | n
   return (row?.next as string | null | undefined) ?? null;
 }
 
+/** The earliest queued run of the job keyed `jobKey` or `jobKey:…`. */
+export async function queuedRunAt(db: Db, jobKey: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('at'))
+    .where('status', '=', 'queued')
+    // `:` then `;` bound the keys under it (SQLite compares text bytewise), and use the key's index.
+    .where((eb) => eb.or([eb('job_key', '=', jobKey), eb.and([eb('job_key', '>', `${jobKey}:`), eb('job_key', '<', `${jobKey};`)])]))
+    .executeTakeFirst();
+  return (row?.at as string | null | undefined) ?? null;
+}
+
 export async function deleteJobs(db: Db, ids: string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('jobs').where('id', 'in', ids).execute();
 }

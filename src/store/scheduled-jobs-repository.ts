@@ -32,3 +32,13 @@ export async function nextScheduledRunAt(db: Db): Promise<string | null> {
   const row = await db.selectFrom('scheduled_jobs').select('run_at').orderBy('run_at').limit(1).executeTakeFirst();
   return row?.run_at ?? null;
 }
+
+/** The run time of the job held here with this key or a key under it (`jobKey:…`). */
+export async function scheduledRunAt(db: Db, jobKey: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('scheduled_jobs')
+    .select((eb) => eb.fn.min('run_at').as('at'))
+    .where((eb) => eb.or([eb('job_key', '=', jobKey), eb(eb.fn('substr', ['job_key', eb.val(1), eb.val(jobKey.length + 1)]), '=', `${jobKey}:`)]))
+    .executeTakeFirst();
+  return (row?.at as string | null | undefined) ?? null;
+}

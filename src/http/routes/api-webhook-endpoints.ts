@@ -1,11 +1,12 @@
 // Outgoing webhook endpoints: create (the signing secret is shown once), list, change, delete,
-// rotate the secret, send a test event, read the delivery log and redeliver.
+// rotate the secret, send a test event, read the delivery log (or one delivery) and redeliver.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServiceContext } from '../../services/context.ts';
 import {
   WEBHOOK_EVENTS,
   createEndpoint,
+  getDelivery,
   getEndpoint,
   listDeliveryLog,
   listEndpointViews,
@@ -75,6 +76,11 @@ export function registerWebhookEndpointRoutes(api: FastifyInstance, ctx: Service
     const last = deliveries.at(-1);
     return { deliveries, next: last && deliveries.length === q.limit ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
   });
+
+  // One delivery: what a screen polls after a test event or a redelivery to show how it went.
+  api.get<{ Params: { id: string; deliveryId: string } }>('/webhook-endpoints/:id/deliveries/:deliveryId', async (request) => ({
+    delivery: await getDelivery(ctx, principalOf(request).accountId, request.params.id, request.params.deliveryId),
+  }));
 
   api.post<{ Params: { id: string; deliveryId: string } }>('/webhook-endpoints/:id/deliveries/:deliveryId/redeliver', async (request, reply) =>
     reply.status(202).send({ delivery: await redeliver(ctx, principalOf(request).accountId, request.params.id, request.params.deliveryId) }),
