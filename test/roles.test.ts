@@ -188,5 +188,10 @@ describe('roles', () => {
     assert.ok(bad.body.errors.some((e: string) => e.includes('{{business_name}}')));
     assert.ok(bad.body.errors.some((e: string) => e.includes('opt out')));
     assert.ok(bad.body.errors.some((e: string) => e.includes('no booking link')));
+    // A saved reply or follow-up step (purpose reply) need not name the business or say STOP.
+    const reply = await agent.call('POST', '/api/v1/templates/preview', { body: 'Hi {{frist_name}}, still need help?', purpose: 'reply' });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.deepEqual(reply.body.errors, ['unknown variable {{frist_name}}; use one of business_name, first_name, callback_window, booking_link, line_number']);
+    assert.equal((await agent.call('POST', '/api/v1/templates/preview', { body: 'x', purpose: 'ad' })).status, 400);
   });
 });

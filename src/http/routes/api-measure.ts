@@ -22,6 +22,8 @@ const Preview = z.strictObject({
   slot: z.enum(SCHEDULE_SLOTS as unknown as ['open', 'after_hours', 'weekend', 'holiday']).optional(),
   /** Whose number {{line_number}} shows; the account's first line when left out. */
   lineId: z.string().min(1).optional(),
+  /** reply (saved replies, follow-up steps) need not name the business or say STOP, as a text-back must. */
+  purpose: z.enum(['text_back', 'reply']).optional(),
 });
 
 /** The name the preview greets: a caller whose name we know. */
@@ -51,7 +53,7 @@ export function registerMeasureRoutes(api: FastifyInstance, ctx: ServiceContext)
       booking_link: account.booking_url ?? '',
       line_number: line ? formatPhoneForDisplay(line.number) : '',
     });
-    const check = checkTemplate(input.body, { purpose: 'text_back', hasBookingLink: account.booking_url !== null });
+    const check = checkTemplate(input.body, { purpose: input.purpose ?? 'text_back', hasBookingLink: account.booking_url !== null });
     const m = measureText(text);
     return {
       text,

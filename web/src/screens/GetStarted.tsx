@@ -222,7 +222,7 @@ function MessageSection({ account, templates, onSaved }: { account: Account; tem
   const [dirty, setDirty] = useState(false);
   const [saved, setSaved] = useState(false);
   const renderLocally = useCallback((b: string) => localPreview(b, account), [account]);
-  const preview = usePreview(body, slot, renderLocally);
+  const preview = usePreview(body, { slot, local: renderLocally });
   const { busy, error, fields, run } = useAction();
 
   // A different slot, or the saved templates changed: show the stored text unless it is being edited.

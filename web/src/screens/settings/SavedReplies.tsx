@@ -23,15 +23,6 @@ interface SavedReply {
 
 const MAX_TITLE = 60;
 
-/**
- * The preview endpoint checks a body as a text-back, which must name the business and say how to
- * opt out; a reply to someone already talking to the team need not. The other problems (unknown
- * variables, braces, length, a missing booking link) are the same for both.
- */
-function replyProblems(errors: string[]): string[] {
-  return errors.filter((e) => !e.startsWith('a text-back must'));
-}
-
 function ReplyForm({
   id,
   name,
@@ -50,8 +41,8 @@ function ReplyForm({
 }) {
   const [title, setTitle] = useState(initial.title);
   const [body, setBody] = useState(initial.body);
-  const preview = usePreview(body);
-  const problems = body.trim() ? replyProblems(preview.errors) : [];
+  const preview = usePreview(body, { purpose: 'reply' });
+  const problems = body.trim() ? preview.errors : [];
   const { busy, error, fields, run } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();

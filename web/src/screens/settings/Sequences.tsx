@@ -37,7 +37,7 @@ function stepError(fields: Record<string, string>, i: number): string | undefine
 }
 
 function SendStep({ index, body, error, onChange }: { index: number; body: string; error: string | undefined; onChange: (body: string) => void }) {
-  const preview = usePreview(body);
+  const preview = usePreview(body, { purpose: 'reply' });
   return (
     <div className="grid-2 align-start">
       <Field label={`Step ${index + 1}: text`} error={error}>
@@ -47,7 +47,7 @@ function SendStep({ index, body, error, onChange }: { index: number; body: strin
         <p className="preview-title" aria-hidden="true">
           What they see
         </p>
-        <PreviewBox preview={preview} label={`Step ${index + 1}: preview`} showErrors={false} />
+        <PreviewBox preview={preview} label={`Step ${index + 1}: preview`} />
       </div>
     </div>
   );

@@ -33,7 +33,18 @@ function normaliseErrors(raw: unknown): string[] {
  * The preview of `body`: at once from a local rendering (`local`, default the body measured as it
  * is), then the server's own rendering with the account's real values.
  */
-export function usePreview(body: string, slot?: string, local?: (body: string) => Preview, lineId?: string): Preview {
+export interface PreviewOptions {
+  /** Which time of day's message (the server picks the current one when left out). */
+  slot?: string;
+  /** The rendering shown before the server answers (default: the body measured as it is). */
+  local?: (body: string) => Preview;
+  /** Whose number {{line_number}} shows. */
+  lineId?: string;
+  /** 'reply' for saved replies and follow-up steps: no business name or STOP required. */
+  purpose?: 'text_back' | 'reply';
+}
+
+export function usePreview(body: string, { slot, local, lineId, purpose }: PreviewOptions = {}): Preview {
   const render = (b: string): Preview => (local ? local(b) : { text: b, ...measure(b), errors: [] });
   const [preview, setPreview] = useState<Preview>(() => render(body));
   useEffect(() => {
@@ -41,7 +52,7 @@ export function usePreview(body: string, slot?: string, local?: (body: string) =
     if (!body.trim()) return;
     const ctrl = new AbortController();
     const timer = setTimeout(() => {
-      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', { body, ...(slot ? { slot } : {}), ...(lineId ? { lineId } : {}) }, { signal: ctrl.signal })
+      api<Partial<Preview> & { errors?: unknown }>('POST', '/templates/preview', { body, ...(slot ? { slot } : {}), ...(lineId ? { lineId } : {}), ...(purpose ? { purpose } : {}) }, { signal: ctrl.signal })
         .then((p) => {
           if (typeof p.text !== 'string') return;
           setPreview({ text: p.text, characters: p.characters ?? 0, encoding: p.encoding ?? 'GSM-7', segments: p.segments ?? 1, errors: normaliseErrors(p.errors) });
@@ -53,7 +64,7 @@ export function usePreview(body: string, slot?: string, local?: (body: string) =
       ctrl.abort();
     };
     // `render` follows `local`, which callers keep stable (useCallback).
-  }, [body, slot, local, lineId]);
+  }, [body, slot, local, lineId, purpose]);
   return preview;
 }
 
@@ -81,7 +92,7 @@ function SlotEditor({ slot, label, template, onSaved }: { slot: string; label: s
   const canEdit = useCanEdit();
   const [body, setBody] = useState(template?.body ?? '');
   const [saved, setSaved] = useState(false);
-  const preview = usePreview(body, slot);
+  const preview = usePreview(body, { slot });
   const { busy, error, fields, run } = useAction();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -148,7 +159,7 @@ function LineSlot({ line, slot, label, account, override, onSaved }: { line: Lin
   const [writing, setWriting] = useState(false);
   const [body, setBody] = useState(override?.body ?? account?.body ?? '');
   const [status, setStatus] = useState<string | null>(null);
-  const preview = usePreview(body, slot, undefined, line.id);
+  const preview = usePreview(body, { slot, lineId: line.id });
   const save = useAction();
   const remove = useAction();
   const editing = !!override || writing;
