@@ -1,11 +1,14 @@
-// Dashboard: how today's (or this month's) missed calls turned out, money first, next to the
-// period before; how fast the text-back and the team answered; missed calls per day as a chart.
-import { useState } from 'react';
-import { formatMoney } from '../format.ts';
+// Dashboard: how the missed calls of a period (today, this month, the last 7 or 30 days) turned
+// out, money first, next to the period before; how fast the text-back and the team answered;
+// missed calls per day as a chart. With several lines, one line or all of them. The period and
+// the line live in the address (?period=7d&line=…), so a reload or a shared link shows the same.
+import type { Line } from '../api.ts';
+import { formatMoney, formatPhone } from '../format.ts';
 import { useResource } from '../hooks.ts';
-import { ErrorAlert } from '../ui/Field.tsx';
+import { navigate, useLocation } from '../router.tsx';
+import { ErrorAlert, Field } from '../ui/Field.tsx';
 
-type Period = 'today' | 'month';
+type Period = 'today' | 'month' | '7d' | '30d';
 interface Metrics {
   from: string;
   to: string;
@@ -34,8 +37,12 @@ interface Report {
 
 const PERIODS: Array<[Period, string, string]> = [
   ['today', 'Today', 'yesterday'],
+  ['7d', 'Last 7 days', 'the 7 days before'],
+  ['30d', 'Last 30 days', 'the 30 days before'],
   ['month', 'This month', 'last month'],
 ];
+const isPeriod = (p: string | null): p is Period => PERIODS.some(([x]) => x === p);
+const lineName = (l: Line) => (l.name ? `${l.name} · ${formatPhone(l.number)}` : formatPhone(l.number));
 const LIVE = new Set(['call.decided', 'message.received', 'lead.stage_changed']);
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
@@ -57,11 +64,32 @@ function change(current: number, previous: number, than: string, money = false):
 }
 
 export function Dashboard() {
-  const [period, setPeriod] = useState<Period>('today');
-  const res = useResource<{ dashboard: Report }>(`/dashboard?period=${period}`, (e) => LIVE.has(e.type));
+  const { query } = useLocation();
+  const asked = query.get('period');
+  const period: Period = isPeriod(asked) ? asked : 'today';
+  const lineId = query.get('line') || null;
+  const linesRes = useResource<{ lines: Line[] }>('/lines');
+  const lines = linesRes.data?.lines ?? [];
+  const res = useResource<{ dashboard: Report & { lineId: string | null } }>(
+    `/dashboard?period=${period}${lineId ? `&lineId=${encodeURIComponent(lineId)}` : ''}`,
+    (e) => LIVE.has(e.type),
+  );
   const d = res.data?.dashboard;
   const [, label, than] = PERIODS.find(([p]) => p === period)!;
-  const shown = d && d.period === period ? d : null;
+  const line = lineId ? lines.find((l) => l.id === lineId || l.number === lineId) : undefined;
+  // The previous answer stays in `res` while the next loads: show only the one asked for.
+  const shown = d && d.period === period && d.lineId === (lineId ? (line?.id ?? lineId) : null) ? d : null;
+
+  // The address holds the view; replacing it (not pushing) keeps Back for leaving the screen.
+  const show = (next: { period?: Period; line?: string | null }) => {
+    const q = new URLSearchParams();
+    const p = next.period ?? period;
+    const l = next.line === undefined ? lineId : next.line;
+    if (p !== 'today') q.set('period', p);
+    if (l) q.set('line', l);
+    const search = q.toString();
+    navigate(`/dashboard${search ? `?${search}` : ''}`, { replace: true });
+  };
 
   return (
     <main id="main" className="page dashboard">
@@ -69,20 +97,42 @@ export function Dashboard() {
         <h1>Dashboard</h1>
         <p className="lead-text">What missed calls turned into, and how fast your team got back to people.</p>
       </div>
-      <div className="period-switch" role="group" aria-label="Period">
-        {PERIODS.map(([p, name]) => (
-          <button key={p} type="button" className="btn" aria-pressed={period === p} onClick={() => setPeriod(p)}>
-            {name}
-          </button>
-        ))}
+      <div className="dash-filters">
+        <div className="period-switch" role="group" aria-label="Period">
+          {PERIODS.map(([p, name]) => (
+            <button key={p} type="button" className="btn" aria-pressed={period === p} onClick={() => show({ period: p })}>
+              {name}
+            </button>
+          ))}
+        </div>
+        {lines.length > 1 || (lineId && lines.length > 0) ? (
+          <Field label="Line" className="dash-line">
+            {(p) => (
+              <select {...p} value={line?.id ?? lineId ?? ''} onChange={(e) => show({ line: e.target.value || null })}>
+                <option value="">All lines</option>
+                {lines.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {lineName(l)}
+                  </option>
+                ))}
+                {lineId && !line ? <option value={lineId}>A line not in this account</option> : null}
+              </select>
+            )}
+          </Field>
+        ) : null}
       </div>
       <ErrorAlert message={res.error} />
       {!shown ? (
-        <p className="muted" role="status">
-          Loading…
-        </p>
+        res.error ? null : (
+          <p className="muted" role="status">
+            Loading…
+          </p>
+        )
       ) : (
-        <DashboardBody d={shown} label={label} than={than} />
+        <>
+          {line ? <p className="muted dash-scope">Calls to {lineName(line)} only.</p> : null}
+          <DashboardBody d={shown} label={label} than={than} />
+        </>
       )}
     </main>
   );
