@@ -10,6 +10,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createRingback } from '../src/main.ts';
 import { startTestServer, type TestServer } from './helpers.ts';
+import { SessionClient as Browser } from './support/session-client.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { testDatabaseEnv, testStoreKind } from './support/test-database.ts';
 
@@ -17,47 +18,6 @@ const OWNER_EMAIL = 'owner@ringback.local';
 const OWNER_PASSWORD = 'correct horse battery';
 const WRONG = 'the email or password is wrong';
 
-interface Res {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-/** A browser: keeps the rb_session cookie and the CSRF token it was given. */
-class Browser {
-  cookie: string | null = null;
-  csrf: string | null = null;
-  readonly #url: string;
-  constructor(url: string) {
-    this.#url = url;
-  }
-
-  async call(method: string, p: string, body?: unknown, opts: { csrf?: string | null } = {}): Promise<Res> {
-    const csrf = opts.csrf === undefined ? this.csrf : opts.csrf;
-    const res = await fetch(this.#url + p, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(csrf && method !== 'GET' ? { 'x-csrf-token': csrf } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('rb_session='));
-    if (setCookie) {
-      const value = setCookie.split(';')[0]!;
-      this.cookie = value === 'rb_session=' ? null : value;
-    }
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : null;
-    if (parsed && typeof parsed.csrfToken === 'string') this.csrf = parsed.csrfToken;
-    return { status: res.status, body: parsed, headers: res.headers };
-  }
-
-  login(email: string, password: string): Promise<Res> {
-    return this.call('POST', '/api/v1/auth/login', { email, password });
-  }
-}
 
 function linkToken(text: string | undefined, page: string): string {
   const match = new RegExp(`/${page}\\?token=([A-Za-z0-9_%-]+)`).exec(text ?? '');

@@ -5,41 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { storeApiKey } from '../src/services/access.ts';
 import { DEMO_LINE, settle, startTestServer, type TestServer } from './helpers.ts';
-
-interface Res {
-  status: number;
-  body: any;
-}
-
-/** A signed-in browser: the session cookie and its CSRF token. */
-class Member {
-  cookie = '';
-  csrf = '';
-  userId = '';
-  readonly #url: string;
-  constructor(url: string) {
-    this.#url = url;
-  }
-
-  async call(method: string, p: string, body?: unknown): Promise<Res> {
-    const res = await fetch(this.#url + p, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        ...(method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const set = res.headers.getSetCookie().find((c) => c.startsWith('rb_session='));
-    if (set) this.cookie = set.split(';')[0]!;
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : null;
-    if (parsed?.csrfToken) this.csrf = parsed.csrfToken;
-    if (parsed?.user?.id) this.userId = parsed.user.id;
-    return { status: res.status, body: parsed };
-  }
-}
+import { SessionClient as Member } from './support/session-client.ts';
 
 /** Adds a member through the API (no mail server: the invitation link comes back) and signs them in from it. */
 async function invite(server: TestServer, email: string, role: 'admin' | 'agent', by?: Member): Promise<Member> {
@@ -56,7 +22,7 @@ async function invite(server: TestServer, email: string, role: 'admin' | 'agent'
   return member;
 }
 
-function refused(res: Res, what: string): void {
+function refused(res: { status: number; body: any }, what: string): void {
   assert.equal(res.status, 403, JSON.stringify(res.body));
   assert.equal(res.body.error.code, 'forbidden');
   assert.equal(res.body.error.message, `agents cannot change ${what}; ask an owner or admin`);

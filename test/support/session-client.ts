@@ -9,6 +9,8 @@ export interface SessionResponse {
 export class SessionClient {
   cookie: string | null = null;
   csrf: string | null = null;
+  /** The signed-in user's id, from the last sign-in answer. */
+  userId = '';
   readonly #url: string;
   constructor(url: string) {
     this.#url = url;
@@ -33,6 +35,7 @@ export class SessionClient {
     const text = await res.text();
     const parsed = text ? JSON.parse(text) : null;
     if (parsed && typeof parsed.csrfToken === 'string') this.csrf = parsed.csrfToken;
+    if (parsed && typeof parsed.user?.id === 'string') this.userId = parsed.user.id;
     return { status: res.status, body: parsed, headers: res.headers };
   }
 
