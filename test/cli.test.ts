@@ -51,7 +51,7 @@ test('migrate applies the schema once', async () => {
   const env = { RINGBACK_DATA_DIR: tempDir() };
   const first = await cli(['migrate', '--json'], env);
   assert.equal(first.code, 0, first.stderr);
-  assert.deepEqual(JSON.parse(first.stdout), { applied: ['0001-initial', '0002-carriers', '0003-follow-through', '0004-sessions'] });
+  assert.deepEqual(JSON.parse(first.stdout), { applied: ['0001-initial', '0002-carriers', '0003-follow-through', '0004-sessions', '0005-sign-in-failures', '0006-saved-replies'] });
   const second = await cli(['migrate'], env);
   assert.match(second.stdout, /up to date/);
 });
