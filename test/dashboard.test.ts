@@ -18,6 +18,25 @@ async function text(server: TestServer, from: string) {
   const res = await server.api('POST', '/api/v1/simulator/messages', { from, to: DEMO_LINE, body: 'Yes please, can you come Thursday?' });
   assert.equal(res.status, 202, JSON.stringify(res.body));
 }
+/**
+ * Waits until the caller's text-back has gone out. The counts depend on the order of the text and
+ * the reply, so the clock must not move on while a send job is still waiting to be picked up (on a
+ * busy Postgres pass settle()'s rounds can end before the runner has seen it).
+ */
+async function textedBack(server: TestServer, from: string) {
+  await server.waitFor(async () => {
+    await settle(server);
+    const row = await server.ringback.store.db
+      .selectFrom('calls')
+      .innerJoin('contacts', 'contacts.id', 'calls.contact_id')
+      .innerJoin('messages', 'messages.id', 'calls.message_id')
+      .select('messages.sent_at')
+      .where('contacts.number', '=', from)
+      .orderBy('calls.started_at', 'desc')
+      .executeTakeFirst();
+    return row?.sent_at ? true : false;
+  }, `the text-back to ${from}`, 20_000);
+}
 async function leadId(server: TestServer, number: string): Promise<string> {
   const row = await server.ringback.store.db
     .selectFrom('leads')
@@ -45,12 +64,12 @@ describe('dashboard', () => {
     at('2026-04-06T14:30:00Z');
     await missedCall(server, callers.yesterday);
     now += 5_000;
-    await settle(server);
+    await textedBack(server, callers.yesterday);
     // 00:30 on 7 April in Tokyo (still 6 April in UTC): today.
     at('2026-04-06T15:30:00Z');
     await missedCall(server, callers.a);
     now += 5_000;
-    await settle(server);
+    await textedBack(server, callers.a);
     at('2026-04-07T12:00:00Z');
     await text(server, callers.a);
     now += 5_000;
@@ -67,7 +86,8 @@ describe('dashboard', () => {
     await missedCall(server, callers.b);
     await missedCall(server, callers.c);
     now += 7_000;
-    await settle(server);
+    await textedBack(server, callers.b);
+    await textedBack(server, callers.c);
     now += 60_000;
     await text(server, callers.b);
     await settle(server);
