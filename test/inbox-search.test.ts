@@ -4,9 +4,9 @@
 // paging, a bad q refused naming the field, and another account's conversations never found.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { storeApiKey } from '../src/services/access.ts';
 import { newId } from '../src/store/ids.ts';
 import { DEMO_LINE, settle, startTestServer, type TestServer } from './helpers.ts';
+import { seedOtherAccount } from './support/other-account.ts';
 
 const OTHER_KEY = 'rb_test_search_other_0123456789abcd';
 
@@ -163,21 +163,13 @@ describe('inbox search', () => {
 
   test('another account\'s conversations never match, and it finds only its own', async () => {
     const iso = new Date().toISOString();
-    const accountId = newId('acc');
-    const userId = newId('usr');
-    const connectionId = newId('cc');
-    const lineId = newId('line');
-    const contactId = newId('ct');
-    const theirsId = newId('cv');
-    await db().insertInto('accounts').values({ id: accountId, name: 'Other Co', time_zone: 'America/Chicago', business_hours: '{}', booking_url: null, help_contact: null, created_at: iso, updated_at: iso }).execute();
-    await db().insertInto('users').values({ id: userId, email: 'other@search.test', name: null, password_hash: 'x', created_at: iso }).execute();
-    await db().insertInto('memberships').values({ id: newId('mem'), account_id: accountId, user_id: userId, role: 'owner', created_at: iso }).execute();
-    await storeApiKey(db(), { accountId, userId }, 'other', OTHER_KEY, iso);
-    await db().insertInto('carrier_connections').values({ id: connectionId, account_id: accountId, kind: 'simulator', name: 'sim', credentials: server.ringback.ctx.carriers.seal({ signingSecret: 'x' }), api_base_url: null, created_at: iso }).execute();
-    await db().insertInto('lines').values({ id: lineId, account_id: accountId, carrier_connection_id: connectionId, number: '+15555550177', name: 'Other', mode: 'events', created_at: iso, updated_at: iso }).execute();
     // The same number, name and words as one of ours.
-    await db().insertInto('contacts').values({ id: contactId, account_id: accountId, number: '+12125550142', name: 'Dana Whitfield', email: 'dana@harbor-example.com', created_at: iso, updated_at: iso }).execute();
-    await db().insertInto('conversations').values({ id: theirsId, account_id: accountId, line_id: lineId, contact_id: contactId, assignee_user_id: null, last_message_at: iso, last_auto_text_at: null, last_person_contact_at: null, created_at: iso, updated_at: iso }).execute();
+    const { accountId, lineId, contactId, conversationId: theirsId } = await seedOtherAccount(server, {
+      apiKey: OTHER_KEY,
+      ownerEmail: 'other@search.test',
+      contact: { number: '+12125550142', name: 'Dana Whitfield', email: 'dana@harbor-example.com' },
+      at: iso,
+    });
     await db()
       .insertInto('messages')
       .values({ id: newId('msg'), account_id: accountId, conversation_id: theirsId, line_id: lineId, contact_id: contactId, direction: 'inbound', from_number: '+12125550142', to_number: '+15555550177', body: 'Need a quote for a water heater', encoding: 'GSM-7', segments: 1, status: 'received', author: 'contact', reason: 'inbound', created_at: iso, updated_at: iso })

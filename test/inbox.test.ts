@@ -5,9 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HookData } from '../src/services/hooks.ts';
-import { storeApiKey } from '../src/services/access.ts';
 import { newId } from '../src/store/ids.ts';
 import { DEMO_LINE, settle, startTestServer, type TestServer } from './helpers.ts';
+import { seedOtherAccount } from './support/other-account.ts';
 import { openLive, type Live } from './support/live-stream.ts';
 
 /** Monday 10:00 in New York, where the test numbers' area code (212) is. */
@@ -496,21 +496,12 @@ describe('inbox', () => {
 
   test('another account\'s conversations are 404 for every route, and its list holds only its own', async () => {
     const mine = await newConversation();
-    const iso = new Date(now).toISOString();
-    const accountId = newId('acc');
-    const userId = newId('usr');
-    const connectionId = newId('cc');
-    const lineId = newId('line');
-    const contactId = newId('ct');
-    const theirsId = newId('cv');
-    await db().insertInto('accounts').values({ id: accountId, name: 'Other Co', time_zone: 'America/Chicago', business_hours: '{}', booking_url: null, help_contact: null, created_at: iso, updated_at: iso }).execute();
-    await db().insertInto('users').values({ id: userId, email: 'other@inbox.test', name: null, password_hash: 'x', created_at: iso }).execute();
-    await db().insertInto('memberships').values({ id: newId('mem'), account_id: accountId, user_id: userId, role: 'owner', created_at: iso }).execute();
-    await storeApiKey(db(), { accountId, userId }, 'other', OTHER_KEY, iso);
-    await db().insertInto('carrier_connections').values({ id: connectionId, account_id: accountId, kind: 'simulator', name: 'sim', credentials: server.ringback.ctx.carriers.seal({ signingSecret: 'x' }), api_base_url: null, created_at: iso }).execute();
-    await db().insertInto('lines').values({ id: lineId, account_id: accountId, carrier_connection_id: connectionId, number: '+15555550177', name: 'Other', mode: 'events', created_at: iso, updated_at: iso }).execute();
-    await db().insertInto('contacts').values({ id: contactId, account_id: accountId, number: mine.number, name: null, email: null, created_at: iso, updated_at: iso }).execute();
-    await db().insertInto('conversations').values({ id: theirsId, account_id: accountId, line_id: lineId, contact_id: contactId, assignee_user_id: null, last_message_at: iso, last_auto_text_at: null, last_person_contact_at: null, created_at: iso, updated_at: iso }).execute();
+    const { conversationId: theirsId } = await seedOtherAccount(server, {
+      apiKey: OTHER_KEY,
+      ownerEmail: 'other@inbox.test',
+      contact: { number: mine.number },
+      at: new Date(now).toISOString(),
+    });
 
     const routes = (id: string): Array<[string, string, unknown?]> => [
       ['GET', `/api/v1/conversations/${id}`],
