@@ -58,3 +58,19 @@ export function fieldText(name: string, message: string | undefined): string | u
   if (!message) return undefined;
   return `${name} ${message}`;
 }
+
+/** A form's submit button (its label while saving) and an optional Cancel. */
+export function FormActions({ busy, submitLabel, onCancel }: { busy: boolean; submitLabel: string; onCancel?: (() => void) | undefined }) {
+  return (
+    <div className="actions">
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {busy ? 'Saving…' : submitLabel}
+      </button>
+      {onCancel ? (
+        <button type="button" className="btn btn-quiet" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+    </div>
+  );
+}

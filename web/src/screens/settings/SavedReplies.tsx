@@ -6,7 +6,7 @@ import { api, patch, post } from '../../api.ts';
 import { formatWhen } from '../../format.ts';
 import { useAction, useResource } from '../../hooks.ts';
 import { measureLine } from '../../sms.ts';
-import { ErrorAlert, Field, fieldText, sentence } from '../../ui/Field.tsx';
+import { ErrorAlert, Field, fieldText, FormActions, sentence } from '../../ui/Field.tsx';
 import { SettingsCard, useCanEdit } from './common.tsx';
 import { PreviewBox, usePreview } from './Templates.tsx';
 
@@ -80,16 +80,7 @@ function ReplyForm({
           ) : null}
         </div>
       </div>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        {onCancel ? (
-          <button type="button" className="btn btn-quiet" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormActions busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 // The form that adds a webhook endpoint or changes one: URL, an optional description, and the
 // events to send, each with a line on what it means. The server's field errors show at the field.
 import { useId, useState, type FormEvent } from 'react';
-import { ErrorAlert, Field, fieldText } from '../../ui/Field.tsx';
+import { ErrorAlert, Field, fieldText, FormActions } from '../../ui/Field.tsx';
 import { fieldError } from './common.tsx';
 import { WEBHOOK_EVENTS } from './webhooks-model.ts';
 
@@ -84,16 +84,7 @@ export function WebhookForm({
           </p>
         ) : null}
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Saving…' : submitLabel}
-        </button>
-        {onCancel ? (
-          <button type="button" className="btn btn-quiet" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormActions busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }
