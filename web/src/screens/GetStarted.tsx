@@ -2,15 +2,15 @@
 // text-back message with a live preview; the demo phone (call the demo line, watch the text arrive,
 // reply, try STOP); then connecting a real number.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, post, patch, put, type Account, type Call, type Carrier, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
+import { post, patch, put, type Account, type Call, type Carrier, type Conversation, type LiveEvent, type Line, type Message, type Template, type Weekday } from '../api.ts';
 import { formatPhone, formatWhen } from '../format.ts';
 import { useAction, useResource } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { fullWeek, HoursEditor, timeZones, type WeekHours } from './settings/common.tsx';
-import { usePreview, type Preview } from './settings/Templates.tsx';
+import { MessageEditor, usePreview, type Preview } from './settings/Templates.tsx';
 import { carrierName, checkCarrier, CheckResult, ConnectCarrierForm, describeCheck, type CheckSummary } from './ConnectCarrierForm.tsx';
-import { measure, measureLine } from '../sms.ts';
+import { measure } from '../sms.ts';
 import { ErrorAlert, Field, fieldText, sentence } from '../ui/Field.tsx';
 
 const DEFAULT_NAMES = new Set(['Demo Plumbing', 'My Business']);
@@ -240,7 +240,6 @@ function MessageSection({ account, templates, onSaved }: { account: Account; tem
     }
   };
 
-  const ucs2 = preview.encoding === 'UCS-2';
   return (
     <section className="card step" id="message" aria-labelledby="message-h">
       <h2 id="message-h">
@@ -264,30 +263,7 @@ function MessageSection({ account, templates, onSaved }: { account: Account; tem
             </select>
           )}
         </Field>
-        <div className="grid-2 align-start">
-          <Field label="Text-back message" error={fieldText('Message', fields.body)}>
-            {(p) => <textarea {...p} rows={6} value={body} onChange={(e) => { setBody(e.target.value); setDirty(true); setSaved(false); }} />}
-          </Field>
-          <div className="preview-wrap">
-            <p className="preview-title" aria-hidden="true">
-              What the caller sees
-            </p>
-            <div className="preview" aria-label="Preview" role="group">
-              <p className="bubble bubble-in">{preview.text || <span className="muted">(empty)</span>}</p>
-              <p className={`count-line ${ucs2 ? 'warn' : ''}`}>
-                {measureLine(preview)}
-                {ucs2 ? '. A special character (like an emoji or a curly quote) makes it UCS-2: 70 characters per segment instead of 160.' : ''}
-              </p>
-              {preview.errors.length ? (
-                <ul className="preview-errors">
-                  {preview.errors.map((e) => (
-                    <li key={e}>{e}</li>
-                  ))}
-                </ul>
-              ) : null}
-            </div>
-          </div>
-        </div>
+        <MessageEditor label="Text-back message" rows={6} value={body} onChange={(b) => { setBody(b); setDirty(true); setSaved(false); }} preview={preview} error={fieldText('Message', fields.body)} previewLabel="Preview" />
         <div className="actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {busy ? 'Saving…' : 'Save message'}

@@ -8,7 +8,7 @@ import { useAction, useResource } from '../../hooks.ts';
 import { measureLine } from '../../sms.ts';
 import { ErrorAlert, Field, fieldText, FormActions, sentence } from '../../ui/Field.tsx';
 import { SettingsCard, useCanEdit } from './common.tsx';
-import { PreviewBox, usePreview } from './Templates.tsx';
+import { MessageEditor, usePreview } from './Templates.tsx';
 
 interface SavedReply {
   id: string;
@@ -62,24 +62,25 @@ function ReplyForm({
       <Field label={`${name}: title`} hint={`What the team picks it by in the composer (at most ${MAX_TITLE} characters).`} error={fieldText('Title', fields.title)}>
         {(p) => <input {...p} value={title} maxLength={MAX_TITLE} onChange={(e) => setTitle(e.target.value)} />}
       </Field>
-      <div className="grid-2 align-start">
-        <Field label={`${name}: message`} error={fields.body ? sentence(`Message: ${fields.body}`) : undefined}>
-          {(p) => <textarea {...p} rows={5} value={body} onChange={(e) => setBody(e.target.value)} />}
-        </Field>
-        <div className="preview-wrap">
-          <p className="preview-title" aria-hidden="true">
-            Preview, for a contact named Sam
-          </p>
-          <PreviewBox preview={preview} label={`${name}: preview`} showErrors={false} />
-          {problems.length ? (
+      <MessageEditor
+        label={`${name}: message`}
+        value={body}
+        onChange={setBody}
+        preview={preview}
+        error={fields.body ? sentence(`Message: ${fields.body}`) : undefined}
+        previewTitle="Preview, for a contact named Sam"
+        previewLabel={`${name}: preview`}
+        showErrors={false}
+        belowPreview={
+          problems.length ? (
             <ul className="preview-errors" aria-label="Problems with this message">
               {problems.map((p) => (
                 <li key={p}>{sentence(p)}</li>
               ))}
             </ul>
-          ) : null}
-        </div>
-      </div>
+          ) : null
+        }
+      />
       <FormActions busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );

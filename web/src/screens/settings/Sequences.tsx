@@ -6,7 +6,7 @@ import { patch, put } from '../../api.ts';
 import { useAction } from '../../hooks.ts';
 import { ErrorAlert, Field, sentence } from '../../ui/Field.tsx';
 import { SaveBar, SettingsCard, useCanEdit } from './common.tsx';
-import { PreviewBox, usePreview } from './Templates.tsx';
+import { MessageEditor, usePreview } from './Templates.tsx';
 
 export type Step = { type: 'wait'; minutes: number } | { type: 'send'; body: string };
 export interface Sequence {
@@ -39,17 +39,7 @@ function stepError(fields: Record<string, string>, i: number): string | undefine
 function SendStep({ index, body, error, onChange }: { index: number; body: string; error: string | undefined; onChange: (body: string) => void }) {
   const preview = usePreview(body, { purpose: 'reply' });
   return (
-    <div className="grid-2 align-start">
-      <Field label={`Step ${index + 1}: text`} error={error}>
-        {(p) => <textarea {...p} rows={4} value={body} onChange={(e) => onChange(e.target.value)} />}
-      </Field>
-      <div className="preview-wrap">
-        <p className="preview-title" aria-hidden="true">
-          What they see
-        </p>
-        <PreviewBox preview={preview} label={`Step ${index + 1}: preview`} />
-      </div>
-    </div>
+    <MessageEditor label={`Step ${index + 1}: text`} rows={4} value={body} onChange={onChange} preview={preview} error={error} previewTitle="What they see" previewLabel={`Step ${index + 1}: preview`} />
   );
 }
 

@@ -1,6 +1,6 @@
 // Settings → Text-back templates: the four slots, each with a live preview from the server, and a
 // line's own message for any slot (the others keep the account's).
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, put, type Template } from '../../api.ts';
 import { useAction, useResource } from '../../hooks.ts';
 import { formatPhone } from '../../format.ts';
@@ -88,6 +88,46 @@ export function PreviewBox({ preview, label, showErrors = true }: { preview: Pre
   );
 }
 
+/** A message box beside its live preview: every editor of a text (templates, replies, steps). */
+export function MessageEditor({
+  label,
+  value,
+  onChange,
+  preview,
+  error,
+  rows = 5,
+  previewTitle = 'What the caller sees',
+  previewLabel = `${label.replace(/: message$/, '')}: preview`,
+  showErrors = true,
+  belowPreview,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  preview: Preview;
+  error?: string | undefined;
+  rows?: number;
+  previewTitle?: string;
+  previewLabel?: string;
+  showErrors?: boolean;
+  belowPreview?: ReactNode;
+}) {
+  return (
+    <div className="grid-2 align-start">
+      <Field label={label} error={error}>
+        {(p) => <textarea {...p} rows={rows} value={value} onChange={(e) => onChange(e.target.value)} />}
+      </Field>
+      <div className="preview-wrap">
+        <p className="preview-title" aria-hidden="true">
+          {previewTitle}
+        </p>
+        <PreviewBox preview={preview} label={previewLabel} showErrors={showErrors} />
+        {belowPreview}
+      </div>
+    </div>
+  );
+}
+
 function SlotEditor({ slot, label, template, onSaved }: { slot: string; label: string; template: Template | undefined; onSaved: () => void }) {
   const canEdit = useCanEdit();
   const [body, setBody] = useState(template?.body ?? '');
@@ -108,17 +148,7 @@ function SlotEditor({ slot, label, template, onSaved }: { slot: string; label: s
         <fieldset className="plain-fieldset" disabled={!canEdit}>
           <legend className="sr-only">{label}</legend>
           <ErrorAlert message={error} />
-          <div className="grid-2 align-start">
-            <Field label={`${label}: message`} error={fieldText('Message', fields.body)}>
-              {(p) => <textarea {...p} rows={5} value={body} onChange={(e) => { setBody(e.target.value); setSaved(false); }} />}
-            </Field>
-            <div className="preview-wrap">
-              <p className="preview-title" aria-hidden="true">
-                What the caller sees
-              </p>
-              <PreviewBox preview={preview} label={`${label}: preview`} />
-            </div>
-          </div>
+          <MessageEditor label={`${label}: message`} value={body} onChange={(b) => { setBody(b); setSaved(false); }} preview={preview} error={fieldText('Message', fields.body)} />
           {canEdit ? <SaveBar busy={busy} saved={saved} label={`Save ${label.toLowerCase()}`} savedText="Saved. The next missed call in this slot gets this text." /> : null}
         </fieldset>
       </form>
@@ -200,17 +230,7 @@ function LineSlot({ line, slot, label, account, override, onSaved }: { line: Lin
           <fieldset className="plain-fieldset" disabled={!canEdit}>
             <legend className="sr-only">{what}</legend>
             <ErrorAlert message={save.error} />
-            <div className="grid-2 align-start">
-              <Field label={`${what}: message`} error={fieldText('Message', save.fields.body)}>
-                {(p) => <textarea {...p} rows={4} value={body} onChange={(e) => { setBody(e.target.value); setStatus(null); }} />}
-              </Field>
-              <div className="preview-wrap">
-                <p className="preview-title" aria-hidden="true">
-                  What the caller sees
-                </p>
-                <PreviewBox preview={preview} label={`${what}: preview`} />
-              </div>
-            </div>
+            <MessageEditor label={`${what}: message`} rows={4} value={body} onChange={(b) => { setBody(b); setStatus(null); }} preview={preview} error={fieldText('Message', save.fields.body)} />
             {canEdit ? (
               <div className="actions">
                 <button type="submit" className="btn btn-primary" disabled={save.busy}>
