@@ -78,14 +78,6 @@ describe('graphile-worker job runner', { skip: !BASE_URL && 'needs TEST_DATABASE
     return rows;
   }
 
-  async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  }
-
   before(async () => {
     dbName = `rb_jobs_${randomBytes(6).toString('hex')}`;
     await admin(`create database ${dbName}`);
